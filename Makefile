@@ -1,0 +1,54 @@
+# Two commands for a new machine with Python 3.11:
+#   make run    install, migrate, load the demo programs, serve them with a Celery worker
+#   make test   install and run the whole test suite
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: install run worker test check lint typecheck bench messages clean
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_demo
+	@echo
+	@echo "  Pilot Match is starting with a Celery worker."
+	@echo "  Open http://$(HOST):$(PORT)/ (API docs at http://$(HOST):$(PORT)/api/docs/). Ctrl-C stops both."
+	@echo
+	@$(VENV)/bin/celery -A matchmaker worker --loglevel=INFO --concurrency=2 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+worker: install
+	$(VENV)/bin/celery -A matchmaker worker --loglevel=INFO
+
+test: install
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+check: install
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check matchmaker/engine
+
+typecheck: install
+	$(VENV)/bin/mypy matchmaker programs applicants
+
+bench: install
+	$(PY) -m bench.engine
+
+messages: install
+	$(PY) manage.py makemessages --all --no-obsolete --ignore=.venv --ignore=bench --ignore=tests
+
+clean:
+	rm -rf var/broker var/mail

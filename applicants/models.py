@@ -1,0 +1,1 @@
+"""Vendor accounts, companies, partners and applications (arriving with step 2)."""

@@ -1,0 +1,138 @@
+"""Django admin, for platform operators only. Agency staff get their own workspace."""
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.forms import BaseInlineFormSet, ModelForm
+from django.http import HttpRequest
+
+from programs.models import (
+    Agency,
+    Challenge,
+    Criterion,
+    Program,
+    Requirement,
+    RequirementGroup,
+    Sector,
+    StaffMembership,
+    Stage,
+)
+from programs.services import program_bump_rules_version
+
+
+@admin.register(Sector)
+class SectorAdmin(admin.ModelAdmin[Sector]):
+    list_display = ["code", "name"]
+    search_fields = ["code", "name"]
+
+
+class StaffMembershipInline(admin.TabularInline[StaffMembership, Agency]):
+    model = StaffMembership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Agency)
+class AgencyAdmin(admin.ModelAdmin[Agency]):
+    list_display = ["name", "city", "country", "time_zone"]
+    list_filter = ["country"]
+    search_fields = ["name", "city", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [StaffMembershipInline]
+
+
+class StageInline(admin.TabularInline[Stage, Program]):
+    model = Stage
+    extra = 0
+
+
+class ChallengeInline(admin.StackedInline[Challenge, Program]):
+    model = Challenge
+    extra = 0
+
+
+class CriterionInline(admin.TabularInline[Criterion, Program]):
+    model = Criterion
+    extra = 0
+    fields = ["order", "kind", "label", "weight"]
+    show_change_link = True
+
+
+class RulesChangeAdminMixin:
+    """Any saved change to rules or stages bumps the program's rules version."""
+
+    def program_id_for(self, obj: Any) -> int:
+        raise NotImplementedError
+
+    def save_related(
+        self,
+        request: HttpRequest,
+        form: ModelForm[Any],
+        formsets: list[BaseInlineFormSet[Any, Any, Any]],
+        change: bool,
+    ) -> None:
+        super().save_related(request, form, formsets, change)  # type: ignore[misc]
+        if form.has_changed() or any(formset.has_changed() for formset in formsets):
+            program_bump_rules_version(program_id=self.program_id_for(form.instance))
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        program_id = self.program_id_for(obj)
+        super().delete_model(request, obj)  # type: ignore[misc]
+        program_bump_rules_version(program_id=program_id)
+
+
+@admin.register(Program)
+class ProgramAdmin(RulesChangeAdminMixin, admin.ModelAdmin[Program]):
+    list_display = ["title", "slug", "owner", "kind", "intake", "status", "rules_version"]
+    list_filter = ["status", "kind", "intake", "owner"]
+    search_fields = ["title", "slug", "summary"]
+    prepopulated_fields = {"slug": ["title"]}
+    filter_horizontal = ["buyers", "sectors"]
+    readonly_fields = ["rules_version"]
+    inlines = [StageInline, ChallengeInline, CriterionInline]
+
+    def program_id_for(self, obj: Program) -> int:
+        return obj.pk
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Program]:
+        return super().get_queryset(request).select_related("owner")
+
+
+class RequirementGroupInline(admin.TabularInline[RequirementGroup, Criterion]):
+    model = RequirementGroup
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Criterion)
+class CriterionAdmin(RulesChangeAdminMixin, admin.ModelAdmin[Criterion]):
+    list_display = ["label", "program", "kind", "weight", "order"]
+    list_filter = ["kind", "program"]
+    search_fields = ["label", "program__title"]
+    inlines = [RequirementGroupInline]
+
+    def program_id_for(self, obj: Criterion) -> int:
+        return obj.program_id
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Criterion]:
+        return super().get_queryset(request).select_related("program")
+
+
+class RequirementInline(admin.TabularInline[Requirement, RequirementGroup]):
+    model = Requirement
+    extra = 1
+    fields = ["order", "fact", "operator", "value", "hint"]
+
+
+@admin.register(RequirementGroup)
+class RequirementGroupAdmin(RulesChangeAdminMixin, admin.ModelAdmin[RequirementGroup]):
+    list_display = ["__str__", "criterion", "order"]
+    list_filter = ["criterion__program"]
+    inlines = [RequirementInline]
+
+    def program_id_for(self, obj: RequirementGroup) -> int:
+        return obj.criterion.program_id
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[RequirementGroup]:
+        return super().get_queryset(request).select_related("criterion__program")

@@ -1,0 +1,71 @@
+"""Public catalog pages: the program list and a program's page."""
+
+from dataclasses import dataclass
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from matchmaker.engine import CriterionKind, describe_criterion
+from programs import selectors
+from programs.filters import ProgramFilter
+from programs.models import Program
+from programs.rules import ruleset_for, wording
+
+PAGE_SIZE = 20
+
+
+def program_list(request: HttpRequest) -> HttpResponse:
+    filterset = ProgramFilter(request.GET, queryset=selectors.program_catalog())
+    programs = filterset.qs if filterset.is_valid() else Program.objects.none()
+    page = Paginator(programs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "programs/program_list.html",
+        {"filter": filterset, "page": page, "query": query.urlencode()},
+    )
+
+
+@dataclass(frozen=True)
+class RuleLine:
+    label: str
+    description: str
+    help_text: str
+    weight: float
+    hints: list[str]
+
+
+def program_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    program = selectors.program_detail(slug=slug)
+    words = wording()
+    gates: list[RuleLine] = []
+    awards: list[RuleLine] = []
+    for criterion in ruleset_for(program).criteria:
+        line = RuleLine(
+            label=criterion.label,
+            description=describe_criterion(criterion, words),
+            help_text=criterion.help_text,
+            weight=criterion.weight,
+            hints=[
+                requirement.hint
+                for group in criterion.groups
+                for requirement in group.requirements
+                if requirement.hint
+            ],
+        )
+        (gates if criterion.kind == CriterionKind.GATE else awards).append(line)
+    total_weight = sum(line.weight for line in awards)
+    return render(
+        request,
+        "programs/program_detail.html",
+        {
+            "program": program,
+            "gates": gates,
+            "awards": [
+                (line, round(100 * line.weight / total_weight) if total_weight else 0)
+                for line in awards
+            ],
+        },
+    )
