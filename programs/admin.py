@@ -2,10 +2,12 @@
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from programs.models import (
     Agency,
@@ -18,6 +20,7 @@ from programs.models import (
     StaffMembership,
     Stage,
 )
+from programs.rules import fact_choices, operator_choices
 from programs.services import program_bump_rules_version
 
 
@@ -91,6 +94,7 @@ class ProgramAdmin(RulesChangeAdminMixin, admin.ModelAdmin[Program]):
     filter_horizontal = ["buyers", "sectors"]
     readonly_fields = ["rules_version"]
     inlines = [StageInline, ChallengeInline, CriterionInline]
+    rule_fields = frozenset({"status"})
 
     def program_id_for(self, obj: Program) -> int:
         return obj.pk
@@ -111,6 +115,7 @@ class CriterionAdmin(RulesChangeAdminMixin, admin.ModelAdmin[Criterion]):
     list_filter = ["kind", "program"]
     search_fields = ["label", "program__title"]
     inlines = [RequirementGroupInline]
+    rule_fields = frozenset({"kind", "label", "weight", "program"})
 
     def program_id_for(self, obj: Criterion) -> int:
         return obj.program_id
@@ -119,10 +124,21 @@ class CriterionAdmin(RulesChangeAdminMixin, admin.ModelAdmin[Criterion]):
         return super().get_queryset(request).select_related("program")
 
 
+class RequirementForm(forms.ModelForm[Requirement]):
+    """Facts and operators as drop-downs, from the engine's registry (no migration per fact)."""
+
+    fact = forms.ChoiceField(label=_("fact"), choices=fact_choices)
+    operator = forms.ChoiceField(label=_("operator"), choices=operator_choices)
+
+    class Meta:
+        model = Requirement
+        fields = ["order", "fact", "operator", "value", "hint"]
+
+
 class RequirementInline(admin.TabularInline[Requirement, RequirementGroup]):
     model = Requirement
+    form = RequirementForm
     extra = 1
-    fields = ["order", "fact", "operator", "value", "hint"]
 
 
 @admin.register(RequirementGroup)
@@ -130,6 +146,7 @@ class RequirementGroupAdmin(RulesChangeAdminMixin, admin.ModelAdmin[RequirementG
     list_display = ["__str__", "criterion", "order"]
     list_filter = ["criterion__program"]
     inlines = [RequirementInline]
+    rule_fields = frozenset({"criterion"})
 
     def program_id_for(self, obj: RequirementGroup) -> int:
         return obj.criterion.program_id

@@ -12,6 +12,7 @@ from django_countries import countries
 
 from matchmaker.engine import (
     FACTS,
+    OPERATORS_BY_TYPE,
     CriterionKind,
     CriterionSpec,
     GroupSpec,
@@ -74,6 +75,14 @@ def requirement_errors(
 
 def fact_choices() -> list[tuple[str, str]]:
     return [(name, gettext(fact.label)) for name, fact in FACTS.items()]
+
+
+def operator_choices() -> list[tuple[str, str]]:
+    """Every operator once, in registry order; the engine checks it fits the chosen fact."""
+    names = dict.fromkeys(
+        operator for operators in OPERATORS_BY_TYPE.values() for operator in operators
+    )
+    return [(name, name) for name in names]
 
 
 def ruleset_for(program: "Program") -> RuleSet:

@@ -33,7 +33,7 @@ def program_catalog(*, now: datetime.datetime | None = None) -> QuerySet[Program
     )
 
 
-def _rules_prefetch() -> Prefetch[Criterion]:
+def _rules_prefetch() -> Prefetch[str]:
     return Prefetch(
         "criteria",
         queryset=Criterion.objects.order_by("order", "id").prefetch_related(
