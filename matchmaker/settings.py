@@ -192,6 +192,7 @@ _SQLITE_DATABASE = {
 DATABASES = {"default": env_database("DATABASE_URL", _SQLITE_DATABASE)}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "applicants.User"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -20,6 +20,18 @@ def api_client() -> APIClient:
 
 
 @pytest.fixture
+def default_sectors(db: None) -> None:
+    """The sector taxonomy of the data migration, which transactional tests flush away."""
+    from importlib import import_module
+
+    from programs.models import Sector
+
+    migration = import_module("programs.migrations.0002_default_sectors")
+    for code, name in migration.DEFAULT_SECTORS:
+        Sector.objects.get_or_create(code=code, defaults={"name": name})
+
+
+@pytest.fixture
 def demo(db: None) -> None:
     """The demo programs of DESIGN §7, loaded as ``manage.py load_demo`` loads them."""
     from django.core.management import call_command

@@ -3,12 +3,12 @@ from django.core.management import call_command
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 
 @pytest.fixture
-def demo_server(live_server):
+def demo_server(live_server, default_sectors):
     call_command("load_demo", verbosity=0)
     return live_server
 
