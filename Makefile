@@ -39,7 +39,8 @@ check: install
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py check
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check matchmaker/engine
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy matchmaker programs applicants
 
 typecheck: install
 	$(VENV)/bin/mypy matchmaker programs applicants

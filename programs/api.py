@@ -6,7 +6,12 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import generics
 from rest_framework.pagination import PageNumberPagination
 
@@ -32,11 +37,27 @@ class CatalogPagination(PageNumberPagination):
             "by title. Filters combine; an unknown sector code, status, kind or intake is a 400 "
             "naming the filter."
         ),
+        parameters=[
+            OpenApiParameter(
+                "sector",
+                OpenApiTypes.STR,
+                description=_("A sector code, e.g. mobility. An unknown code is a 400."),
+            ),
+            OpenApiParameter(
+                "city", OpenApiTypes.STR, description=_("The owner's or a buyer's city.")
+            ),
+            OpenApiParameter(
+                "agency", OpenApiTypes.STR, description=_("The owner's or a buyer's slug.")
+            ),
+        ],
         responses={
             200: ProgramSerializer(many=True),
             400: OpenApiResponse(
                 response=OpenApiTypes.OBJECT,
                 description=_("A filter value is not valid; each bad filter maps to messages."),
+            ),
+            404: OpenApiResponse(
+                response=ErrorSerializer, description=_("There is no such page of results.")
             ),
         },
     )

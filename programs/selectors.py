@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Case, F, OuterRef, Prefetch, QuerySet, Subquery, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -12,7 +12,7 @@ from programs.rules import ruleset_for
 
 
 def program_catalog(*, now: datetime.datetime | None = None) -> QuerySet[Program]:
-    """Published programs for the public list, soonest upcoming deadline first.
+    """Published programs for the public list: open ones first, soonest upcoming deadline first.
 
     ``next_deadline`` is the earliest stage closing after ``now``; programs without one come last.
     Queries when iterated: the programs, their sectors, their buyer agencies.
@@ -29,7 +29,14 @@ def program_catalog(*, now: datetime.datetime | None = None) -> QuerySet[Program
             Prefetch("buyers", queryset=Agency.objects.order_by("name")),
         )
         .annotate(next_deadline=Subquery(next_closing.values("closes_at")[:1]))
-        .order_by("status", F("next_deadline").asc(nulls_last=True), "title")
+        .annotate(
+            status_rank=Case(
+                When(status=Program.Status.OPEN, then=Value(0)),
+                When(status=Program.Status.CLOSED, then=Value(1)),
+                default=Value(2),
+            )
+        )
+        .order_by("status_rank", F("next_deadline").asc(nulls_last=True), "title")
     )
 
 

@@ -44,9 +44,7 @@ def test_an_operator_adding_a_bad_requirement_sees_the_engines_message_and_nothi
     url = reverse("admin:programs_requirementgroup_change", args=[group.pk])
     version = group.criterion.program.rules_version
 
-    response = admin_client.post(
-        url, _group_form(group, fact="country", operator="gte", value="5")
-    )
+    response = admin_client.post(url, _group_form(group, fact="country", operator="gte", value="5"))
 
     assert response.status_code == 200
     errors = str(response.context["inline_admin_formsets"][0].formset.errors)
@@ -67,9 +65,7 @@ def test_an_operator_adding_a_valid_requirement_bumps_the_rules_version(admin_cl
     assert Program.objects.get().rules_version == 2
 
 
-@pytest.mark.parametrize(
-    "model", ["sector", "agency", "program", "criterion", "requirementgroup"]
-)
+@pytest.mark.parametrize("model", ["sector", "agency", "program", "criterion", "requirementgroup"])
 def test_every_catalog_admin_list_opens(admin_client, demo, model):
     response = admin_client.get(reverse(f"admin:programs_{model}_changelist"))
 

@@ -166,3 +166,11 @@ def test_the_home_page_leads_to_the_catalog(client):
 
     assert response.status_code == 302
     assert response.url == LIST_URL
+
+
+def test_open_programs_come_before_closed_and_archived_ones(client):
+    ProgramFactory(title="A archived", status=Program.Status.ARCHIVED)
+    ProgramFactory(title="B closed", status=Program.Status.CLOSED)
+    ProgramFactory(title="C open")
+
+    assert _titles(client.get(LIST_URL)) == ["C open", "B closed", "A archived"]

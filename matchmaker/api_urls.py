@@ -1,0 +1,21 @@
+"""The REST API, version 1, mounted at ``/api/v1/``."""
+
+from django.urls import path
+
+from matchmaker.api import EligibilityView
+from programs.api import ProgramDetailView, ProgramListView
+
+app_name = "api"
+
+# <str:slug>, not <slug:slug>: a malformed slug should get the API's JSON 404 from the view, not
+# Django's HTML page from the URL resolver.
+
+urlpatterns = [
+    path("programs/", ProgramListView.as_view(), name="program-list"),
+    path("programs/<str:slug>/", ProgramDetailView.as_view(), name="program-detail"),
+    path(
+        "programs/<str:slug>/eligibility/",
+        EligibilityView.as_view(),
+        name="program-eligibility",
+    ),
+]
