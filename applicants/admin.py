@@ -6,7 +6,7 @@ from applicants.models import User
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(DjangoUserAdmin[User]):
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "is_staff", "email_verified_at"]
     search_fields = ["email", "first_name", "last_name"]

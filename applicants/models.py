@@ -1,11 +1,13 @@
 """Accounts of vendors and staff; companies, partners and applications arrive with step 2."""
 
-from typing import Any
+import uuid
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
 
 from programs.models import validate_time_zone
 
@@ -57,7 +59,7 @@ class User(AbstractUser):
     objects = AccountManager()  # type: ignore[misc]
 
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     class Meta:
         ordering = ["email"]
@@ -70,3 +72,204 @@ class User(AbstractUser):
     @property
     def is_verified(self) -> bool:
         return self.email_verified_at is not None
+
+
+class Company(models.Model):
+    """One vendor profile, reused for every city's program."""
+
+    class Trl(models.IntegerChoices):
+        BASIC_PRINCIPLES = 1, _("1 — Basic principles observed")
+        CONCEPT = 2, _("2 — Technology concept formulated")
+        PROOF_OF_CONCEPT = 3, _("3 — Experimental proof of concept")
+        LAB_VALIDATED = 4, _("4 — Technology validated in the lab")
+        RELEVANT_ENVIRONMENT = 5, _("5 — Validated in a relevant environment")
+        DEMONSTRATED = 6, _("6 — Demonstrated in a relevant environment")
+        PROTOTYPE_OPERATIONAL = 7, _("7 — Prototype demonstrated in operation")
+        QUALIFIED = 8, _("8 — System complete and qualified")
+        PROVEN = 9, _("9 — Proven in operation")
+
+    legal_name = models.CharField(_("legal name"), max_length=200)
+    country = CountryField(_("country of registration"))
+    registration_id = models.CharField(_("registration number"), max_length=64, blank=True)
+    website = models.URLField(_("website"), blank=True)
+    founded_year = models.PositiveSmallIntegerField(_("year founded"), null=True, blank=True)
+    employees = models.PositiveIntegerField(_("employees"), null=True, blank=True)
+    sectors = models.ManyToManyField(
+        "programs.Sector", blank=True, related_name="companies", verbose_name=_("sectors")
+    )
+    trl = models.PositiveSmallIntegerField(
+        _("technology readiness level"), choices=Trl.choices, null=True, blank=True
+    )
+    has_demo = models.BooleanField(_("working demo available"), null=True, blank=True)
+    demo_url = models.URLField(_("demo link"), blank=True)
+    description = models.TextField(_("description"), blank=True)
+    prior_pilots = models.PositiveIntegerField(_("past pilots"), null=True, blank=True)
+    partners_declared = models.BooleanField(
+        _("partners declared"),
+        default=False,
+        help_text=_(
+            "Set once the vendor has saved the partners section, even with no partners: an "
+            "empty list is then a known fact, not a missing one."
+        ),
+    )
+    discoverable = models.BooleanField(
+        _("visible to program staff"),
+        default=False,
+        help_text=_("Programs' staff may find this company before it applies."),
+    )
+    profile_version = models.PositiveIntegerField(_("profile version"), default=1, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["legal_name", "id"]
+        verbose_name = _("company")
+        verbose_name_plural = _("companies")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(trl__isnull=True) | models.Q(trl__gte=1, trl__lte=9),
+                name="company_trl_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(founded_year__isnull=True)
+                | models.Q(founded_year__gte=1800, founded_year__lte=2100),
+                name="company_founded_year_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(profile_version__gte=1), name="company_profile_version_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.legal_name
+
+
+class CompanyMembership(models.Model):
+    class Role(models.TextChoices):
+        OWNER = "owner", _("Owner")
+        MEMBER = "member", _("Member")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="company_memberships"
+    )
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["company_id", "user_id"]
+        verbose_name = _("company membership")
+        verbose_name_plural = _("company memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "company"], name="company_membership_unique"),
+            models.CheckConstraint(
+                condition=models.Q(role__in=["owner", "member"]),
+                name="company_membership_role_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.company} ({self.get_role_display()})"
+
+
+class Partner(models.Model):
+    """A partner of a company: a registered company, or one named in free text."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="partners")
+    name = models.CharField(_("name"), max_length=200)
+    country = CountryField(_("country of registration"))
+    linked_company = models.ForeignKey(
+        Company,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="partner_of",
+        verbose_name=_("registered company"),
+    )
+    relationship = models.CharField(
+        _("relationship"),
+        max_length=200,
+        blank=True,
+        help_text=_("E.g. local integrator, reseller, research partner."),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["company_id", "name", "id"]
+        verbose_name = _("partner")
+        verbose_name_plural = _("partners")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(linked_company=models.F("company")),
+                name="partner_not_self",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _document_path(document: "Document", filename: str) -> str:
+    # Generated names only: the uploaded name is kept in a field, never used as a path.
+    return f"companies/{document.company_id}/{uuid.uuid4().hex}.pdf"
+
+
+class Document(models.Model):
+    """A PDF a company shares with programs' staff (pitch deck, certificates)."""
+
+    class Kind(models.TextChoices):
+        PITCH_DECK = "pitch-deck", _("Pitch deck")
+        CERTIFICATE = "certificate", _("Certificate")
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    file = models.FileField(_("file"), upload_to=_document_path, max_length=200)
+    original_name = models.CharField(_("original file name"), max_length=255)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["company_id", "-created_at", "id"]
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Invitation(models.Model):
+    """An invitation to join a company's team, accepted through a signed link."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("email address"))
+    role = models.CharField(
+        _("role"),
+        max_length=10,
+        choices=CompanyMembership.Role.choices,
+        default=CompanyMembership.Role.MEMBER,
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["company_id", "-created_at"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "email"],
+                condition=models.Q(accepted_at__isnull=True),
+                name="invitation_one_open_per_email",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.company}"
