@@ -6,6 +6,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="programs:list", permanent=False), name="home"),
     path("programs/", include("programs.urls")),
+    path("accounts/", include("applicants.account_urls")),
+    path("companies/", include("applicants.company_urls")),
     path("api/v1/", include("matchmaker.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
