@@ -37,3 +37,12 @@ def demo(db: None) -> None:
     from django.core.management import call_command
 
     call_command("load_demo", verbosity=0)
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    from django.conf import settings
+
+    return [
+        f"database: {settings.DATABASES['default']['ENGINE']}",
+        f"broker: {settings.CELERY_BROKER_URL.split('@')[-1]}",
+    ]
