@@ -118,6 +118,10 @@ class Company(models.Model):
         help_text=_("Programs' staff may find this company before it applies."),
     )
     profile_version = models.PositiveIntegerField(_("profile version"), default=1, editable=False)
+    # The profile version last scored against every open program; behind means a rescore is due.
+    scored_profile_version = models.PositiveIntegerField(
+        _("scored profile version"), default=0, editable=False
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

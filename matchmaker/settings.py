@@ -297,6 +297,22 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = "UTC"
+# The beat schedule, in one place.
+CELERY_BEAT_SCHEDULE = {
+    # Heals lost messages, killed workers and a restarted broker: finds stale or missing
+    # scoring in the database and enqueues it again.
+    "matching-reconcile": {
+        "task": "matchmaker.reconcile",
+        "schedule": env_int("MATCHING_RECONCILE_SECONDS", 300, minimum=5),
+    },
+}
+
+# Matching: companies per chunk of a fan-out; how long a changed profile may wait for its own
+# task before reconcile steps in; how long a chunk may be pending before it is re-enqueued
+# (above the task time limit, so a running chunk is never doubled).
+MATCHING_CHUNK_SIZE = env_int("MATCHING_CHUNK_SIZE", 500, minimum=1)
+MATCHING_RECONCILE_GRACE = env_int("MATCHING_RECONCILE_GRACE", 30)
+MATCHING_CHUNK_TIMEOUT = env_int("MATCHING_CHUNK_TIMEOUT", CELERY_TASK_TIME_LIMIT + 60, minimum=1)
 
 # Email: a file per message under var/mail/ unless SMTP is configured.
 EMAIL_HOST = env_str("EMAIL_HOST", "")

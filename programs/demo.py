@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from matchmaker.engine import CriterionKind, CriterionSpec, GroupSpec, RequirementSpec
+from matchmaker.services import program_rules_changed
 from programs.models import (
     Agency,
     Challenge,
@@ -503,6 +504,9 @@ def _load_program(demo: DemoProgram, agencies: dict[str, Agency], today: datetim
     rules_changed = _store_rules(program, demo.criteria)
     if rules_changed and not created:
         program_bump_rules_version(program_id=program.pk)
+    elif created:
+        # A new open program is scored for every company once this transaction commits.
+        program_rules_changed(program_id=program.pk)
     return changed or rules_changed
 
 

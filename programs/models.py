@@ -152,6 +152,10 @@ class Program(TimeStamped):
     )
     website = models.URLField(_("website"), blank=True)
     rules_version = models.PositiveIntegerField(_("rules version"), default=1, editable=False)
+    # The rules version whose rescore of every company finished; behind means one is due.
+    scored_rules_version = models.PositiveIntegerField(
+        _("scored rules version"), default=0, editable=False
+    )
 
     objects = ProgramQuerySet.as_manager()
 

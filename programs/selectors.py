@@ -95,6 +95,11 @@ def compiled_program(program: Program) -> CompiledProgram:
     return compiled
 
 
+def is_compiled(program: Program) -> bool:
+    """Whether ``compiled_program`` would answer from its cache, without a query."""
+    return (program.pk, program.rules_version) in _compiled_cache
+
+
 def clear_compiled_cache() -> None:
     """Forget compiled programs (tests reuse primary keys across rolled-back transactions)."""
     _compiled_cache.clear()

@@ -2,7 +2,9 @@
 
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
+from matchmaker.services import program_rules_changed
 from programs.models import Program
 
 
@@ -10,9 +12,12 @@ def program_bump_rules_version(*, program_id: int) -> int:
     """Record that a program's rules changed, so results computed from older rules are stale.
 
     Returns the new version. The increment happens in the database, so concurrent edits never
-    lose a bump.
+    lose a bump; the program is rescored for every company after commit.
     """
     with transaction.atomic():
-        Program.objects.filter(pk=program_id).update(rules_version=F("rules_version") + 1)
+        Program.objects.filter(pk=program_id).update(
+            rules_version=F("rules_version") + 1, updated_at=timezone.now()
+        )
         version: int = Program.objects.values_list("rules_version", flat=True).get(pk=program_id)
+        program_rules_changed(program_id=program_id)
     return version

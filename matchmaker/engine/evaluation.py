@@ -127,6 +127,26 @@ class CompiledProgram:
             total += weight * fraction(facts)
         return eligibility, round(100 * total / self._weight_sum, 2)
 
+    def triage(self, facts: FactsRecord) -> tuple[Eligibility, int]:
+        """Eligibility and the number of failed gates, counting no further than two.
+
+        Enough to decide whether a pair is worth keeping (eligible, incomplete, or a near miss
+        on exactly one gate) without building the explanation, for the many pairs that are not.
+        """
+        failed = 0
+        unknown = False
+        for gate in self._gates:
+            outcome = gate(facts)
+            if outcome is FAIL:
+                failed += 1
+                if failed == 2:
+                    break
+            elif outcome is UNKNOWN:
+                unknown = True
+        if failed:
+            return INELIGIBLE, failed
+        return (INCOMPLETE if unknown else ELIGIBLE), 0
+
     def evaluate(self, facts: FactsRecord) -> ProgramResult:
         """The full, rule-by-rule result for one profile's facts."""
         criteria = tuple([_evaluate(criterion, facts) for criterion in self._criteria])

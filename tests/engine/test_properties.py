@@ -134,6 +134,7 @@ def test_scoring_any_profile_never_raises_and_both_paths_agree(ruleset, profile)
 
     assert compiled.evaluate(facts) == result
     assert compiled.eligibility_and_score(facts) == (result.eligibility, result.score)
+    assert compiled.triage(facts) == (result.eligibility, min(result.failed_gates, 2))
     assert json.loads(json.dumps(result.to_json())) == json.loads(json.dumps(result.to_json()))
     for criterion, spec in zip(result.criteria, ruleset.criteria, strict=True):
         assert describe_criterion(spec, words)
