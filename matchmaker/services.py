@@ -26,8 +26,8 @@ from programs.models import Program
 logger = logging.getLogger(__name__)
 
 
-def _chunk_size() -> int:
-    return int(getattr(settings, "MATCHING_CHUNK_SIZE", 500))
+def chunk_size() -> int:
+    return int(settings.MATCHING_CHUNK_SIZE)
 
 
 def _mark_companies_scored(versions: dict[int, int]) -> None:
@@ -77,15 +77,16 @@ class RunStarted:
     chunks: list[ScoringChunk]
 
 
-def run_start(*, program_id: int | None = None) -> RunStarted:
+def run_start(*, program_id: int | None = None, enqueue: bool = True) -> RunStarted:
     """Creates a run over every company — for one program, or for all open programs — split into
-    chunks of company-id ranges, and enqueues the chunks after commit."""
+    chunks of company-id ranges, and enqueues the chunks after commit (unless the caller will
+    score them itself)."""
     from matchmaker.tasks import score_chunk_task
 
     now = timezone.now()
     with transaction.atomic():
         program = Program.objects.get(pk=program_id) if program_id is not None else None
-        ranges = _company_ranges(_chunk_size())
+        ranges = _company_ranges(chunk_size())
         run = ScoringRun.objects.create(
             scope=ScoringRun.Scope.PROGRAM if program else ScoringRun.Scope.FULL,
             program=program,
@@ -189,10 +190,8 @@ def matching_reconcile(*, now: datetime.datetime | None = None) -> Reconciled:
     )
 
     now = now or timezone.now()
-    grace = datetime.timedelta(seconds=getattr(settings, "MATCHING_RECONCILE_GRACE", 30))
-    chunk_timeout = datetime.timedelta(
-        seconds=getattr(settings, "MATCHING_CHUNK_TIMEOUT", settings.CELERY_TASK_TIME_LIMIT + 60)
-    )
+    grace = datetime.timedelta(seconds=settings.MATCHING_RECONCILE_GRACE)
+    chunk_timeout = datetime.timedelta(seconds=settings.MATCHING_CHUNK_TIMEOUT)
 
     running = ScoringRun.objects.filter(
         program=OuterRef("pk"), rules_version=OuterRef("rules_version"), finished_at__isnull=True
@@ -237,7 +236,7 @@ def matching_reconcile(*, now: datetime.datetime | None = None) -> Reconciled:
             score_program_task.delay(program_id)
         for program_id in closed:
             clear_program_matches_task.delay(program_id)
-        size = _chunk_size()
+        size = chunk_size()
         for start in range(0, len(companies), size):
             score_companies_task.delay(companies[start : start + size])
         for chunk_id in chunks:

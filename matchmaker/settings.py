@@ -68,6 +68,15 @@ def env_path(name: str, default: Path) -> Path:
     return Path(raw) if raw else default
 
 
+# SQLite is for a bare machine: WAL, a busy timeout and IMMEDIATE transactions let the web and
+# worker processes share the file without "database is locked".
+_SQLITE_OPTIONS: dict[str, Any] = {
+    "timeout": 20,
+    "transaction_mode": "IMMEDIATE",
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
+
+
 def env_database(name: str, default: dict[str, Any]) -> dict[str, Any]:
     raw = os.environ.get(name)
     if not raw:
@@ -82,6 +91,9 @@ def env_database(name: str, default: dict[str, Any]) -> dict[str, Any]:
         raise ImproperlyConfigured(f"{name} is not a valid database URL: {exc}") from None
     if not config.get("ENGINE"):
         raise ImproperlyConfigured(f"{name} names an unsupported database: {raw!r}.")
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["OPTIONS"] = _SQLITE_OPTIONS
+        return config
     config["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
     config["CONN_HEALTH_CHECKS"] = True
     return config
@@ -182,16 +194,12 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "matchmaker.wsgi.application"
 
-# SQLite is for a bare machine: WAL, a busy timeout and IMMEDIATE transactions let the web and
-# worker processes share the file without "database is locked".
 _SQLITE_DATABASE = {
     "ENGINE": "django.db.backends.sqlite3",
     "NAME": VAR_DIR / "matchmaker.sqlite3",
-    "OPTIONS": {
-        "timeout": 20,
-        "transaction_mode": "IMMEDIATE",
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-    },
+    "OPTIONS": _SQLITE_OPTIONS,
+    # A file, not memory, so a Celery worker started by the integration tests shares it.
+    "TEST": {"NAME": str(VAR_DIR / "test.sqlite3")},
 }
 DATABASES = {"default": env_database("DATABASE_URL", _SQLITE_DATABASE)}
 
@@ -286,6 +294,8 @@ else:
         "processed_folder": str(_BROKER_DIR / "processed"),
         "control_folder": str(_BROKER_DIR / "control"),
         "store_processed": False,
+        # The folder is polled; a short interval keeps a bare machine's matches prompt.
+        "polling_interval": 0.1,
     }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"

@@ -5,11 +5,13 @@ from matchmaker.tasks import ping
 pytestmark = pytest.mark.integration
 
 
-def test_a_real_worker_consumes_tasks_from_the_configured_broker(celery_worker_process):
+def test_a_real_worker_consumes_tasks_from_the_configured_broker(start_worker):
     # given a worker started as its own process on the broker the settings name
+    worker = start_worker()
+
     # when a task is sent through that broker
     result = ping.delay()
 
     # then the worker receives and runs it
-    output = celery_worker_process.wait_for(f"Task matchmaker.ping[{result.id}] succeeded")
+    output = worker.wait_for(f"Task matchmaker.ping[{result.id}] succeeded")
     assert "'pong'" in output.split(result.id, 2)[-1]
