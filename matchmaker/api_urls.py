@@ -2,13 +2,14 @@
 
 from django.urls import path
 
+from applicants.api import CompanyDetailView, CompanyListView, TokenView
 from matchmaker.api import EligibilityView
 from programs.api import ProgramDetailView, ProgramListView
 
 app_name = "api"
 
 # <str:slug>, not <slug:slug>: a malformed slug should get the API's JSON 404 from the view, not
-# Django's HTML page from the URL resolver.
+# Django's HTML page from the URL resolver. The same goes for a company's <str:id>.
 
 urlpatterns = [
     path("programs/", ProgramListView.as_view(), name="program-list"),
@@ -18,4 +19,7 @@ urlpatterns = [
         EligibilityView.as_view(),
         name="program-eligibility",
     ),
+    path("auth/token/", TokenView.as_view(), name="auth-token"),
+    path("companies/", CompanyListView.as_view(), name="company-list"),
+    path("companies/<str:id>/", CompanyDetailView.as_view(), name="company-detail"),
 ]

@@ -12,6 +12,7 @@ from matchmaker.engine import (
     CriterionKind,
     Eligibility,
     Outcome,
+    Wording,
     describe_criterion,
     describe_fix,
     read_facts,
@@ -40,16 +41,19 @@ class EligibilityReport:
     criteria: tuple[CriterionVerdict, ...]
 
 
-def eligibility_report(*, program: Program, facts: Mapping[str, Any]) -> EligibilityReport:
+def eligibility_report(
+    *, program: Program, facts: Mapping[str, Any], words: Wording | None = None
+) -> EligibilityReport:
     """Evaluates ``facts`` (fact name → value; absent or None is unknown) against ``program``.
 
     Queries: none for rules compiled earlier in this process at the program's rules version
-    (three otherwise), plus one for the sector names the wording uses.
+    (three otherwise), plus one for the sector names the wording uses unless ``words`` is
+    given — a caller reporting on many programs builds it once (``programs.rules.wording()``).
     """
     compiled = compiled_program(program)
     result = compiled.evaluate(read_facts(facts))
     specs = {criterion.key: criterion for criterion in compiled.ruleset.criteria}
-    words = wording()
+    words = words if words is not None else wording()
     return EligibilityReport(
         program=result.program,
         eligibility=result.eligibility,

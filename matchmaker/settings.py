@@ -198,8 +198,9 @@ _SQLITE_DATABASE = {
     "ENGINE": "django.db.backends.sqlite3",
     "NAME": VAR_DIR / "matchmaker.sqlite3",
     "OPTIONS": _SQLITE_OPTIONS,
-    # A file, not memory, so a Celery worker started by the integration tests shares it.
-    "TEST": {"NAME": str(VAR_DIR / "test.sqlite3")},
+    # A file, not memory, so a Celery worker started by the integration tests shares it; one per
+    # test process, so two test runs on one machine never share it.
+    "TEST": {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")},
 }
 DATABASES = {"default": env_database("DATABASE_URL", _SQLITE_DATABASE)}
 
@@ -383,7 +384,11 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # django-axes announces its configuration at every start; lock-outs are warnings.
+        "axes": {"level": "WARNING"},
+    },
 }
 
 if not DEBUG:

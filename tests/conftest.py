@@ -1,9 +1,16 @@
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from rest_framework.test import APIClient
 
 from programs.selectors import clear_compiled_cache
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    # A production-strength hash takes most of a second; tests need no secrecy.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)

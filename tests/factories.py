@@ -7,6 +7,7 @@ from typing import Any
 import factory
 from django.utils import timezone
 
+from applicants.models import User
 from programs.models import (
     Agency,
     Criterion,
@@ -84,3 +85,23 @@ def add_criterion(
             requirement.full_clean()
             requirement.save()
     return criterion
+
+
+USER_PASSWORD = "a long and unguessable passphrase"
+
+
+class UserFactory(factory.django.DjangoModelFactory[User]):
+    """A verified vendor account whose password is ``USER_PASSWORD``; ``unverified=True`` for
+    one that has not opened its verification link yet."""
+
+    class Meta:
+        model = User
+        django_get_or_create = ("email",)
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.com")
+    password = factory.django.Password(USER_PASSWORD)
+    email_verified_at = factory.LazyFunction(timezone.now)
+
+    class Params:
+        unverified = factory.Trait(email_verified_at=None)

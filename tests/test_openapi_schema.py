@@ -30,6 +30,7 @@ def test_schema_generates_and_validates_without_a_warning(tmp_path: Path) -> Non
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
 
     assert "/api/v1/programs/{slug}/eligibility/" in target.read_text()
+    assert "/api/v1/companies/{id}/" in target.read_text()
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +52,12 @@ def test_schema_lists_each_operation_with_its_answers(schema: dict[str, Any]) ->
         ("/api/v1/programs/", "get"): ["200", "400", "404"],
         ("/api/v1/programs/{slug}/", "get"): ["200", "404"],
         ("/api/v1/programs/{slug}/eligibility/", "post"): ["200", "400", "404", "415", "429"],
+        ("/api/v1/auth/token/", "post"): ["200", "400", "415", "429"],
+        ("/api/v1/companies/", "get"): ["200", "401", "404"],
+        ("/api/v1/companies/", "post"): ["201", "400", "401", "403", "415"],
+        ("/api/v1/companies/{id}/", "get"): ["200", "401", "404"],
+        ("/api/v1/companies/{id}/", "patch"): ["200", "400", "401", "403", "404", "415"],
+        ("/api/v1/companies/{id}/", "delete"): ["204", "401", "403", "404"],
     }
 
 
@@ -132,3 +139,115 @@ def test_a_strict_schema_catches_an_undocumented_field(schema: dict[str, Any]) -
     # Guards the helper above: without additionalProperties the other tests could not fail.
     with pytest.raises(jsonschema.ValidationError):
         _validate({"code": "mobility", "name": "Mobility", "extra": 1}, schema, "Sector")
+
+
+# --- companies and tokens ------------------------------------------------------------------------
+
+
+def test_schema_marks_company_operations_as_token_or_session_authenticated(
+    schema: dict[str, Any],
+) -> None:
+    token = schema["components"]["securitySchemes"]["tokenAuth"]
+    operations = schema["paths"]["/api/v1/companies/{id}/"]
+
+    assert (token["in"], token["name"]) == ("header", "Authorization")
+    assert 'prefix "Token"' in token["description"]
+    assert {
+        method: operation["security"]
+        for method, operation in operations.items()
+        if method != "parameters"
+    } == {method: [{"tokenAuth": []}, {"cookieAuth": []}] for method in ["get", "patch", "delete"]}
+
+
+def test_schema_lets_anyone_ask_for_a_token(schema: dict[str, Any]) -> None:
+    operation = schema["paths"]["/api/v1/auth/token/"]["post"]
+
+    assert "security" not in operation or operation["security"] == [{}]
+
+
+def test_schema_types_the_company_id_as_an_integer(schema: dict[str, Any]) -> None:
+    parameters = schema["paths"]["/api/v1/companies/{id}/"]["get"]["parameters"]
+
+    assert [(p["name"], p["in"], p["schema"]["type"]) for p in parameters] == [
+        ("id", "path", "integer")
+    ]
+
+
+@pytest.mark.parametrize(
+    "component", ["CompanyWriteRequest", "PatchedCompanyWriteRequest", "PartnerWriteRequest"]
+)
+def test_schema_closes_company_input_to_undeclared_fields(
+    schema: dict[str, Any], component: str
+) -> None:
+    assert schema["components"]["schemas"][component]["additionalProperties"] is False
+
+
+def test_schema_requires_a_name_and_a_country_only_to_register(schema: dict[str, Any]) -> None:
+    components = schema["components"]["schemas"]
+
+    assert sorted(components["CompanyWriteRequest"]["required"]) == ["country", "legal_name"]
+    assert "required" not in components["PatchedCompanyWriteRequest"]
+
+
+@pytest.fixture
+def vendor_client(api_client: APIClient) -> APIClient:
+    from applicants.models import User
+
+    api_client.force_authenticate(User.objects.create_user(email="vendor@example.com"))
+    return api_client
+
+
+FULL_COMPANY: dict[str, Any] = {
+    "legal_name": "Full Co",
+    "country": "TW",
+    "registration_id": "TW-42",
+    "website": "https://full.example",
+    "founded_year": 2016,
+    "employees": 25,
+    "sectors": ["mobility"],
+    "trl": 8,
+    "has_demo": True,
+    "demo_url": "https://full.example/demo",
+    "description": "Curbside sensors.",
+    "prior_pilots": 2,
+    "discoverable": True,
+    "partners": [{"name": "Moscow Integrator", "country": "RU"}],
+}
+
+
+@pytest.mark.parametrize("body", [FULL_COMPANY, {"legal_name": "Bare Co", "country": "DE"}])
+def test_the_companies_answer_as_the_schema_says(
+    vendor_client: APIClient, schema: dict[str, Any], body: dict[str, Any]
+) -> None:
+    created = vendor_client.post("/api/v1/companies/", body, format="json")
+    company = f"/api/v1/companies/{created.json()['id']}/"
+    changed = vendor_client.patch(company, {"trl": None, "partners": []}, format="json")
+    listed = vendor_client.get("/api/v1/companies/")
+
+    assert (created.status_code, changed.status_code, listed.status_code) == (201, 200, 200)
+    _validate(created.json(), schema, "Company")
+    _validate(changed.json(), schema, "Company")
+    _validate(vendor_client.get(company).json(), schema, "Company")
+    _validate(listed.json(), schema, "PaginatedCompanyList")
+
+
+def test_the_full_company_example_is_valid_input_for_the_schema(schema: dict[str, Any]) -> None:
+    # The request side too: what the API accepts, the schema accepts.
+    _validate(FULL_COMPANY, schema, "CompanyWriteRequest")
+    with pytest.raises(jsonschema.ValidationError):
+        _validate({**FULL_COMPANY, "profile_version": 2}, schema, "CompanyWriteRequest")
+
+
+def test_a_token_answers_as_the_schema_says(api_client: APIClient, schema: dict[str, Any]) -> None:
+    from applicants.models import User
+
+    User.objects.create_user(email="integrator@example.com", password="a long passphrase")
+
+    response = api_client.post(
+        "/api/v1/auth/token/",
+        {"email": "integrator@example.com", "password": "a long passphrase"},
+        format="json",
+    )
+
+    assert response.status_code == 200
+    _validate(response.json(), schema, "Token")

@@ -35,7 +35,9 @@ class Worker:
             if self.process.poll() is not None:
                 break
             time.sleep(0.1)
-        raise AssertionError(f"worker {self.name} never printed {text!r}; its log:\n{self.output()}")
+        raise AssertionError(
+            f"worker {self.name} never printed {text!r}; its log:\n{self.output()}"
+        )
 
     def children(self) -> list[int]:
         result = subprocess.run(
@@ -71,9 +73,7 @@ def _test_database_url() -> str:
 
 
 @pytest.fixture
-def start_worker(
-    transactional_db: None, tmp_path: Path
-) -> Iterator[Callable[..., Worker]]:
+def start_worker(transactional_db: None, tmp_path: Path) -> Iterator[Callable[..., Worker]]:
     """Starts workers on the test database. Queued messages of earlier tests are purged first."""
     app.control.purge()
     workers: list[Worker] = []
@@ -83,10 +83,19 @@ def start_worker(
         with log.open("w") as stream:
             process = subprocess.Popen(
                 [
-                    sys.executable, "-m", "celery", "-A", "matchmaker", "worker",
-                    "--loglevel=INFO", f"--hostname={name}@%h",
-                    "--pool=prefork", f"--concurrency={concurrency}",
-                    "--without-heartbeat", "--without-gossip", "--without-mingle",
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "matchmaker",
+                    "worker",
+                    "--loglevel=INFO",
+                    f"--hostname={name}@%h",
+                    "--pool=prefork",
+                    f"--concurrency={concurrency}",
+                    "--without-heartbeat",
+                    "--without-gossip",
+                    "--without-mingle",
                 ],
                 cwd=ROOT,
                 env={
@@ -116,4 +125,6 @@ def wait_until(condition: Callable[[], bool], *, timeout: float = 60, every: flo
         if condition():
             return
         time.sleep(every)
-    raise AssertionError(f"timed out after {timeout} s waiting for {condition.__doc__ or condition}")
+    raise AssertionError(
+        f"timed out after {timeout} s waiting for {condition.__doc__ or condition}"
+    )

@@ -99,7 +99,9 @@ def test_a_saved_profile_shows_up_in_matches_and_a_russian_partner_opens_moscow(
 
     def eligible() -> bool:
         """moscow-pilots to turn eligible"""
-        return Match.objects.filter(company=company, program=moscow, eligibility="eligible").exists()
+        return Match.objects.filter(
+            company=company, program=moscow, eligibility="eligible"
+        ).exists()
 
     wait_until(eligible, timeout=30)
     company.refresh_from_db()
@@ -130,9 +132,7 @@ def test_two_workers_share_a_full_rescore(demo_programs, start_worker, settings)
     assert _stored_table() == _expected_table()
 
 
-def test_killing_a_worker_mid_rescore_loses_and_duplicates_nothing(
-    demo_programs, start_worker
-):
+def test_killing_a_worker_mid_rescore_loses_and_duplicates_nothing(demo_programs, start_worker):
     # given 3,000 companies in chunks of 20 and a worker with two pool processes
     ids = _companies(3000, seed=11)
     worker = start_worker("doomed", concurrency=2, MATCHING_CHUNK_SIZE="20")

@@ -62,7 +62,7 @@ def test_without_inline_the_run_goes_to_the_workers(demo, make_company):
 def test_waiting_for_absent_workers_gives_up_with_advice(demo, make_company):
     make_company()
 
-    with pytest.raises(CommandError, match="Are workers running?"):
+    with pytest.raises(CommandError, match=r"Are workers running\?"):
         _rescore("--timeout", "0")
 
 

@@ -17,8 +17,15 @@ NOW = datetime.datetime(2026, 11, 26, 12, 0, tzinfo=datetime.UTC)
 def _table() -> list[tuple]:
     return list(
         Match.objects.order_by("company_id", "program_id").values_list(
-            "company_id", "program__slug", "eligibility", "rank", "score", "failed_gates",
-            "outcomes", "rules_version", "profile_version",
+            "company_id",
+            "program__slug",
+            "eligibility",
+            "rank",
+            "score",
+            "failed_gates",
+            "outcomes",
+            "rules_version",
+            "profile_version",
         )
     )
 
@@ -90,7 +97,9 @@ def test_a_pair_that_stops_being_worth_keeping_is_removed(demo, make_company):
 
     slugs = set(Match.objects.filter(company=company).values_list("program__slug", flat=True))
     assert "moscow-pilots" not in slugs
-    assert Match.objects.get(company=company, program__slug="taipei-bottom-up-poc").failed_gates == 1
+    assert (
+        Match.objects.get(company=company, program__slug="taipei-bottom-up-poc").failed_gates == 1
+    )
 
 
 def test_a_stale_pass_never_overwrites_a_newer_result(demo, make_company):

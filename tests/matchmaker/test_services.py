@@ -261,9 +261,7 @@ class TestReconcile:
         # given a program whose rescore finished at version 2 but one row still says version 1
         company = make_company(partners=["RU"])
         services.companies_score(company_ids=[company.pk])
-        Program.objects.filter(slug="moscow-pilots").update(
-            rules_version=2, scored_rules_version=2
-        )
+        Program.objects.filter(slug="moscow-pilots").update(rules_version=2, scored_rules_version=2)
         Program.objects.exclude(slug="moscow-pilots").update(scored_rules_version=1)
 
         with django_capture_on_commit_callbacks(execute=True):
