@@ -32,8 +32,11 @@ run: install
 worker: install
 	$(VENV)/bin/celery -A matchmaker worker --loglevel=INFO
 
+# Tests keep their files (SQLite, broker folder, mail) apart from the running service's. Most
+# tests run on both cores; those with real workers share one broker, so they run on their own.
 test: install
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	VAR_DIR=$(CURDIR)/var/test $(VENV)/bin/pytest -n 2 -m "not integration" $(PYTEST_ARGS)
+	VAR_DIR=$(CURDIR)/var/test $(VENV)/bin/pytest -m integration $(PYTEST_ARGS)
 
 check: install
 	$(PY) manage.py makemigrations --check --dry-run
