@@ -23,8 +23,8 @@ def check_pdf(upload: UploadedFile[bytes]) -> None:
     size = upload.size or 0
     if size > MAX_DOCUMENT_BYTES:
         raise ValidationError(
-            _("The file is %(size)s; the limit is %(limit)s.")
-            % {"size": filesizeformat(size), "limit": filesizeformat(MAX_DOCUMENT_BYTES)},
+            _("The file is larger than the %(limit)s limit (it is %(size)s bytes).")
+            % {"limit": filesizeformat(MAX_DOCUMENT_BYTES), "size": f"{size:,}"},
             code="too_large",
         )
     if size == 0:

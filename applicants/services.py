@@ -4,13 +4,15 @@ Every change that can alter a company's facts (DESIGN §4) bumps ``profile_versi
 transaction, so results computed from an older profile are recognisably stale.
 """
 
-from collections.abc import Iterable
+import datetime
+from collections.abc import Iterable, Mapping
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -18,6 +20,7 @@ from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
 from applicants.documents import check_pdf
+from applicants.emails import partnership_request_mails
 from applicants.invitations import invitation_path
 from applicants.models import (
     Company,
@@ -25,10 +28,12 @@ from applicants.models import (
     Document,
     Invitation,
     Partner,
+    PartnershipRequest,
     User,
 )
+from matchmaker.changes import Standing, snapshot
 from matchmaker.services import company_profile_changed
-from programs.models import Sector
+from programs.models import Program, Sector
 
 # Company fields that the engine reads as facts; changing one bumps the profile version.
 FACT_FIELDS = frozenset({"country", "trl", "has_demo", "employees", "founded_year", "prior_pilots"})
@@ -117,15 +122,21 @@ def company_delete(*, company: Company, user: User) -> None:
     company.delete()
 
 
+def _partner_create(*, company: Company, **fields: Any) -> Partner:
+    """Adds a partner, declares the list and bumps the profile version (so it is rescored).
+    The caller has checked who may, and holds the transaction."""
+    partner = Partner(company=company, **fields)
+    partner.full_clean()
+    partner.save()
+    Company.objects.filter(pk=company.pk).update(partners_declared=True)
+    _bump_profile_version(company)
+    return partner
+
+
 def partner_add(*, company: Company, user: User, **fields: Any) -> Partner:
     _require_member(user, company)
     with transaction.atomic():
-        partner = Partner(company=company, **fields)
-        partner.full_clean()
-        partner.save()
-        Company.objects.filter(pk=company.pk).update(partners_declared=True)
-        _bump_profile_version(company)
-    return partner
+        return _partner_create(company=company, **fields)
 
 
 def partner_update(*, partner: Partner, user: User, **fields: Any) -> Partner:
@@ -163,12 +174,26 @@ def partners_declare_none(*, company: Company, user: User) -> None:
 def partners_replace(
     *, company: Company, user: User, partners: list[dict[str, Any]]
 ) -> list[Partner]:
-    """Replaces all partners at once (the API's nested write); always declares the list."""
+    """Replaces all partners at once (the API's nested write); always declares the list.
+
+    A partner named again with the same name and country keeps what the writer did not give
+    (its relationship, its link to a registered company), so an integrator who only knows names
+    and countries erases nothing the web pages recorded.
+    """
     _require_member(user, company)
     with transaction.atomic():
+        kept = {
+            (partner.name, partner.country.code): partner
+            for partner in company.partners.select_related(None)
+        }
         company.partners.all().delete()
         created = []
-        for fields in partners:
+        for given in partners:
+            previous = kept.get((given.get("name"), given.get("country")))
+            fields = dict(given)
+            if previous is not None:
+                fields.setdefault("relationship", previous.relationship)
+                fields.setdefault("linked_company_id", previous.linked_company_id)
             partner = Partner(company=company, **fields)
             partner.full_clean()
             partner.save()
@@ -347,3 +372,180 @@ def membership_remove(*, membership: CompanyMembership, user: User) -> None:
                 code="last_owner",
             )
         CompanyMembership.objects.filter(pk=membership.pk).delete()
+
+
+# --- "My matches": what a member has seen ---------------------------------------------------------
+
+
+def matches_mark_seen(
+    *,
+    membership: CompanyMembership,
+    current: Mapping[int, Standing],
+    now: datetime.datetime | None = None,
+) -> None:
+    """Records the matches ``{program id: (eligibility, score)}`` just shown to this member, so
+    their next visit can say what changed since. One update; the snapshot is the member's own."""
+    now = now or timezone.now()
+    seen = snapshot(current)
+    CompanyMembership.objects.filter(pk=membership.pk).update(
+        matches_seen=seen, matches_seen_at=now
+    )
+    membership.matches_seen, membership.matches_seen_at = seen, now
+
+
+# --- partnership requests ----------------------------------------------------------------------
+
+# After a decline, the same company may not ask again for a while: each request mails the
+# other company's owners, and "no" should not turn into a weekly reminder.
+PARTNERSHIP_ASK_AGAIN_AFTER = datetime.timedelta(days=30)
+
+
+def partnership_request_send(
+    *,
+    company: Company,
+    user: User,
+    to_company_id: int,
+    program_id: int | None = None,
+    base_url: str,
+    now: datetime.datetime | None = None,
+) -> PartnershipRequest:
+    """``company`` asks the company ``to_company_id`` to be partners; its owners are mailed,
+    each in their own language, once the request is saved.
+
+    Only a company that agreed to be found (``discoverable``) can be asked, never one's own, and
+    not twice at once. ``program_id`` names the program whose rules prompted it, shown to the
+    other side; ``base_url`` (scheme and host) prefixes the link in the mail.
+    """
+    _require_member(user, company)
+    now = now or timezone.now()
+    if to_company_id == company.pk:
+        raise ValidationError(
+            _("This is your own company. Ask another company to be your partner."), code="self"
+        )
+    # One answer for "no such company" and "not discoverable": a request must not reveal which
+    # hidden companies exist.
+    target = Company.objects.filter(pk=to_company_id, discoverable=True).first()
+    if target is None:
+        raise ValidationError(
+            _(
+                "No company open to partnership requests has this number; it may have stopped "
+                "being visible."
+            ),
+            code="not_found",
+        )
+    names = {"name": target.legal_name}
+    if Partner.objects.filter(company=company, linked_company=target).exists():
+        raise ValidationError(_("%(name)s is already your partner.") % names, code="partners")
+    pending = PartnershipRequest.Status.PENDING
+    between = PartnershipRequest.objects.filter(from_company=company, to_company=target)
+    if between.filter(status=pending).exists():
+        raise ValidationError(
+            _("You already asked %(name)s; they have not answered yet.") % names,
+            code="duplicate",
+        )
+    if PartnershipRequest.objects.filter(
+        from_company=target, to_company=company, status=pending
+    ).exists():
+        raise ValidationError(
+            _(
+                "%(name)s has already asked you to be partners: answer their request on your "
+                "partnership requests page."
+            )
+            % names,
+            code="asked_you",
+        )
+    if between.filter(
+        status=PartnershipRequest.Status.DECLINED,
+        responded_at__gt=now - PARTNERSHIP_ASK_AGAIN_AFTER,
+    ).exists():
+        raise ValidationError(
+            _("%(name)s declined your request recently; you can ask again after %(days)d days.")
+            % {**names, "days": PARTNERSHIP_ASK_AGAIN_AFTER.days},
+            code="declined",
+        )
+    program = (
+        Program.objects.published().filter(pk=program_id).first()
+        if program_id is not None
+        else None
+    )
+    partnership = PartnershipRequest(
+        from_company=company, to_company=target, program=program, requested_by=user
+    )
+    partnership.full_clean()
+    owners = [
+        membership.user
+        for membership in CompanyMembership.objects.filter(
+            company=target, role=CompanyMembership.Role.OWNER
+        )
+        .select_related("user")
+        .order_by("pk")
+    ]
+    try:
+        with transaction.atomic():
+            partnership.save()
+            for mail in partnership_request_mails(partnership, owners=owners, base_url=base_url):
+                transaction.on_commit(
+                    partial(
+                        send_mail, mail.subject, mail.body, None, [mail.to], html_message=mail.html
+                    )
+                )
+    except IntegrityError:
+        # Two clicks raced past the check above; the database kept one of them.
+        raise ValidationError(
+            _("You already asked %(name)s; they have not answered yet.") % names,
+            code="duplicate",
+        ) from None
+    return partnership
+
+
+def _answer(
+    partnership: PartnershipRequest, *, user: User, status: str, now: datetime.datetime
+) -> None:
+    """Moves a pending request to ``status``; a request already answered (by another owner, or
+    twice by a double click) is a clear error, not a second answer."""
+    answered = PartnershipRequest.objects.filter(
+        pk=partnership.pk, status=PartnershipRequest.Status.PENDING
+    ).update(status=status, responded_by=user, responded_at=now)
+    if not answered:
+        raise ValidationError(_("This request has already been answered."), code="answered")
+    partnership.status, partnership.responded_by, partnership.responded_at = status, user, now
+
+
+def partnership_request_accept(
+    *, partnership: PartnershipRequest, user: User, now: datetime.datetime | None = None
+) -> PartnershipRequest:
+    """The asked company's owner says yes: each company gets the other as a registered partner
+    (through the partner services, so both profiles' versions rise and both are rescored)."""
+    _require_member(user, partnership.to_company, owner=True)
+    now = now or timezone.now()
+    asker, asked = partnership.from_company, partnership.to_company
+    with transaction.atomic():
+        _answer(partnership, user=user, status=PartnershipRequest.Status.ACCEPTED, now=now)
+        for company, other in ((asked, asker), (asker, asked)):
+            # Either side may have linked the other by hand already; one entry is enough.
+            if not Partner.objects.filter(company=company, linked_company=other).exists():
+                _partner_create(
+                    company=company,
+                    name=other.legal_name,
+                    country=other.country.code,
+                    linked_company=other,
+                )
+        # They are partners now: a request the other way round has nothing left to ask.
+        PartnershipRequest.objects.filter(
+            from_company=asked, to_company=asker, status=PartnershipRequest.Status.PENDING
+        ).update(status=PartnershipRequest.Status.ACCEPTED, responded_by=user, responded_at=now)
+    return partnership
+
+
+def partnership_request_decline(
+    *, partnership: PartnershipRequest, user: User, now: datetime.datetime | None = None
+) -> PartnershipRequest:
+    """The asked company's owner says no; nothing else changes."""
+    _require_member(user, partnership.to_company, owner=True)
+    _answer(
+        partnership,
+        user=user,
+        status=PartnershipRequest.Status.DECLINED,
+        now=now or timezone.now(),
+    )
+    return partnership

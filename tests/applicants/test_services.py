@@ -425,3 +425,33 @@ def test_an_owner_can_leave_when_another_owner_remains(
     assert list(company.memberships.values_list("user__email", "role")) == [
         ("colleague@example.com", "owner")
     ]
+
+
+def test_replacing_partners_by_name_and_country_keeps_their_relationship_and_link(db):
+    from applicants.models import Company, CompanyMembership, Partner, User
+    from applicants.services import partners_replace
+
+    user = User.objects.create_user(email="owner@example.org", password="x")
+    company = Company.objects.create(legal_name="Acme", country="TW")
+    other = Company.objects.create(legal_name="Moscow LLC", country="RU", discoverable=True)
+    CompanyMembership.objects.create(user=user, company=company, role="owner")
+    Partner.objects.create(
+        company=company,
+        name="Moscow LLC",
+        country="RU",
+        relationship="integrator",
+        linked_company=other,
+    )
+
+    partners_replace(
+        company=company,
+        user=user,
+        partners=[
+            {"name": "Moscow LLC", "country": "RU"},
+            {"name": "Berlin GmbH", "country": "DE"},
+        ],
+    )
+
+    moscow = company.partners.get(name="Moscow LLC")
+    assert (moscow.relationship, moscow.linked_company) == ("integrator", other)
+    assert company.partners.get(name="Berlin GmbH").relationship == ""
