@@ -2,7 +2,6 @@
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
@@ -23,8 +22,8 @@ def check_pdf(upload: UploadedFile[bytes]) -> None:
     size = upload.size or 0
     if size > MAX_DOCUMENT_BYTES:
         raise ValidationError(
-            _("The file is larger than the %(limit)s limit (it is %(size)s bytes).")
-            % {"limit": filesizeformat(MAX_DOCUMENT_BYTES), "size": f"{size:,}"},
+            _("The file is larger than the %(limit)s MB limit (it is %(size)s bytes).")
+            % {"limit": MAX_DOCUMENT_BYTES // (1024 * 1024), "size": f"{size:,}"},
             code="too_large",
         )
     if size == 0:

@@ -27,7 +27,7 @@ BAD_UPLOADS = {
     "a PDF over 10 MB": (
         "big.pdf",
         b"%PDF-1.4\n" + b"0" * MAX_DOCUMENT_BYTES + b"\n%%EOF\n",
-        "larger than the 10.0 MB limit",
+        "larger than the 10 MB limit",
     ),
 }
 
