@@ -22,10 +22,10 @@ run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
 	@echo
-	@echo "  Pilot Match is starting with a Celery worker."
+	@echo "  Pilot Match is starting with a Celery worker and its beat."
 	@echo "  Open http://$(HOST):$(PORT)/ (API docs at http://$(HOST):$(PORT)/api/docs/). Ctrl-C stops both."
 	@echo
-	@$(VENV)/bin/celery -A matchmaker worker --loglevel=INFO --concurrency=2 & worker=$$!; \
+	@$(VENV)/bin/celery -A matchmaker worker --beat --loglevel=INFO --concurrency=2 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 

@@ -385,3 +385,56 @@ class Requirement(TimeStamped):
         )
         if errors:
             raise ValidationError(errors)
+
+
+class Question(TimeStamped):
+    """A question of a program's application form, defined by its staff."""
+
+    class Kind(models.TextChoices):
+        SHORT_TEXT = "short-text", _("Short text")
+        LONG_TEXT = "long-text", _("Long text")
+        NUMBER = "number", _("Number")
+        CHOICE = "choice", _("Choice")
+        FILE = "file", _("File (PDF)")
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="questions")
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    label = models.CharField(_("question"), max_length=300)
+    help_text = models.TextField(_("help text"), blank=True)
+    kind = models.CharField(_("kind of answer"), max_length=20, choices=Kind.choices)
+    choices = models.JSONField(
+        _("choices"),
+        default=list,
+        blank=True,
+        help_text=_('For a choice question: the options, e.g. ["Yes", "No"].'),
+    )
+    required = models.BooleanField(_("required"), default=True)
+
+    class Meta:
+        ordering = ["program_id", "order", "id"]
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["short-text", "long-text", "number", "choice", "file"]),
+                name="question_kind_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def clean(self) -> None:
+        choices = self.choices
+        if self.kind == self.Kind.CHOICE:
+            if (
+                not isinstance(choices, list)
+                or len(choices) < 2
+                or not all(isinstance(choice, str) and choice.strip() for choice in choices)
+                or len(set(choices)) != len(choices)
+            ):
+                raise ValidationError(
+                    {"choices": _("A choice question needs at least two different options.")}
+                )
+        elif choices:
+            raise ValidationError({"choices": _("Only a choice question has options.")})
