@@ -10,6 +10,7 @@ from axes.helpers import get_cool_off
 from django.contrib.auth import authenticate, user_logged_in
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -26,7 +27,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from applicants.models import Company, User
-from applicants.selectors import companies_with_role
+from applicants.selectors import companies_for, companies_with_role
 from applicants.serializers import (
     CompanySerializer,
     CompanyWriteSerializer,
@@ -39,6 +40,10 @@ from applicants.services import (
     company_delete,
     company_update_with_partners,
 )
+from matchmaker.models import Match
+from matchmaker.selectors import company_match_rows, match_views
+from matchmaker.serializers import CompanyMatchSerializer
+from programs.rules import wording
 from programs.serializers import ErrorSerializer
 
 
@@ -265,6 +270,13 @@ class CompanyListView(generics.GenericAPIView[Company]):
         )
 
 
+def _company_id(value: str) -> int | None:
+    """A company id from the URL, or None for anything no company could have."""
+    if value.isascii() and value.isdigit() and int(value) <= _MAX_ID:
+        return int(value)
+    return None
+
+
 class CompanyDetailView(generics.GenericAPIView[Company]):
     authentication_classes = _AUTHENTICATION
     permission_classes = [IsAuthenticated]
@@ -276,8 +288,8 @@ class CompanyDetailView(generics.GenericAPIView[Company]):
     def get_object(self) -> Company:
         # One answer for "not a number", "no such company" and "not yours": the API does not
         # tell a stranger which companies exist.
-        company_id: str = self.kwargs["id"]
-        if company_id.isascii() and company_id.isdigit() and int(company_id) <= _MAX_ID:
+        company_id = _company_id(self.kwargs["id"])
+        if company_id is not None:
             company = companies_with_role(_vendor(self.request)).filter(pk=company_id).first()
             if company is not None:
                 return company
@@ -346,3 +358,61 @@ class CompanyDetailView(generics.GenericAPIView[Company]):
     def delete(self, request: Request, id: str) -> Response:
         company_delete(company=self.get_object(), user=_vendor(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- a company's matches -------------------------------------------------------------------------
+
+
+class MatchPagination(PageNumberPagination):
+    # At most one match per open program: a page or two for most companies.
+    page_size = 20
+
+
+class CompanyMatchListView(generics.GenericAPIView[Match]):
+    authentication_classes = _AUTHENTICATION
+    permission_classes = [IsAuthenticated]
+    serializer_class = CompanyMatchSerializer
+    pagination_class = MatchPagination
+    # The schema's model; every read goes through companies_for(user).
+    queryset = Match.objects.none()
+
+    @extend_schema(
+        tags=["companies"],
+        operation_id="companies_matches_list",
+        summary=_("List a company's matches"),
+        description=_(
+            "The open programs the company fits or nearly fits, as the background scorer last "
+            "computed them: eligible first, then incomplete, then near misses (ineligible on "
+            "exactly one gate); higher scores first, then by program title. Each criterion is "
+            "worded in the request's language, with the fixes that would pass a failed gate. "
+            "rules_version and profile_version say what a match was computed from; stale is "
+            "true while a newer computation is on its way. Paginated like the other lists."
+        ),
+        parameters=[_COMPANY_ID],
+        responses={
+            200: CompanyMatchSerializer(many=True),
+            401: _ANONYMOUS,
+            404: OpenApiResponse(
+                response=ErrorSerializer,
+                description=_(
+                    "You are not a member of a company with this id, there is none, or there "
+                    "is no such page of results."
+                ),
+            ),
+        },
+    )
+    def get(self, request: Request, id: str) -> Response:
+        company_id = _company_id(id)
+        company = (
+            companies_for(_vendor(request))
+            .filter(pk=company_id)
+            .only("pk", "profile_version")
+            .first()
+            if company_id is not None
+            else None
+        )
+        if company is None:
+            raise exceptions.NotFound(gettext("You have no company with this id."))
+        page = self.paginate_queryset(company_match_rows(company, now=timezone.now()))
+        views = match_views(page or [], company=company, wording=wording())
+        return self.get_paginated_response(CompanyMatchSerializer(views, many=True).data)

@@ -352,3 +352,25 @@ class InvitationForm(ProfileForm):
     )
 
     fallback_field = "email"
+
+
+# The largest id a BigAutoField holds; a longer number would overflow the database driver.
+_MAX_ID = 2**63 - 1
+
+
+class PartnershipRequestForm(forms.Form):
+    """The "Request partnership" button of a suggestion: hidden fields, one click."""
+
+    # Numbers, not a choice of companies: whether a company exists and may be asked is the
+    # service's question, answered the same way for "hidden" and "missing".
+    to_company = forms.IntegerField(min_value=1, max_value=_MAX_ID, widget=forms.HiddenInput)
+    program = forms.IntegerField(
+        min_value=1, max_value=_MAX_ID, required=False, widget=forms.HiddenInput
+    )
+
+
+class PartnershipAnswerForm(forms.Form):
+    ACCEPT = "accept"
+    DECLINE = "decline"
+
+    decision = forms.ChoiceField(choices=[(ACCEPT, _("Accept")), (DECLINE, _("Decline"))])

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from applicants.company_views import documents, partners, profile, team
+from applicants.company_views import documents, matches, partners, partnerships, profile, team
 
 app_name = "companies"
 
@@ -42,6 +42,17 @@ urlpatterns = [
         name="invitation-cancel",
     ),
     path("<int:pk>/eligibility/", profile.company_preview, name="preview"),
+    path("<int:pk>/matches/", matches.company_matches, name="matches"),
+    path(
+        "<int:pk>/partnerships/",
+        partnerships.partnership_requests,
+        name="partnership-requests",
+    ),
+    path(
+        "<int:pk>/partnerships/<int:request_pk>/",
+        partnerships.partnership_respond,
+        name="partnership-respond",
+    ),
     # A signed token, not an id: an invitation cannot be guessed or enumerated.
     path("invitations/<str:token>/", team.invitation_accept, name="invitation-accept"),
 ]

@@ -158,6 +158,11 @@ class CompanyMembership(models.Model):
     )
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("role"), max_length=10, choices=Role.choices)
+    # What this member saw on the "My matches" page last time, so the next visit can say what
+    # changed: {program id: [eligibility, score]}. Per member, not per company: each person's
+    # "new" is what they have not seen.
+    matches_seen = models.JSONField(_("matches last seen"), default=dict, blank=True)
+    matches_seen_at = models.DateTimeField(_("matches last seen at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -277,3 +282,85 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} → {self.company}"
+
+
+class PartnershipRequest(models.Model):
+    """One company asking another to be partners, answered by the other's owners.
+
+    Accepting adds a partner on both sides (see ``services.partnership_request_accept``). A
+    request changes once, from pending to accepted or declined; ``responded_at`` records when.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for an answer")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+
+    from_company = models.ForeignKey(
+        Company,
+        on_delete=models.CASCADE,
+        related_name="partnership_requests_sent",
+        verbose_name=_("from"),
+    )
+    to_company = models.ForeignKey(
+        Company,
+        on_delete=models.CASCADE,
+        related_name="partnership_requests_received",
+        verbose_name=_("to"),
+    )
+    # The program whose rules prompted the request, shown to the other side as the reason.
+    program = models.ForeignKey(
+        "programs.Program",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("for the program"),
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    responded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("answered by"),
+    )
+    created_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    responded_at = models.DateTimeField(_("answered"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("partnership request")
+        verbose_name_plural = _("partnership requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["from_company", "to_company"],
+                condition=models.Q(status="pending"),
+                name="partnership_request_one_pending",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(from_company=models.F("to_company")),
+                name="partnership_request_not_self",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="pending", responded_at__isnull=True)
+                | models.Q(status__in=["accepted", "declined"], responded_at__isnull=False),
+                name="partnership_request_answered_when_decided",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["to_company", "status"], name="partnership_request_inbox"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_company_id} → {self.to_company_id} ({self.status})"

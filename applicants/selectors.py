@@ -1,10 +1,32 @@
 """Reads of vendor companies, each with its own prefetches."""
 
+from collections.abc import Collection, Iterable
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import RowNumber
 
-from applicants.models import Company, CompanyMembership, Document, Partner, User
+from applicants.models import (
+    Company,
+    CompanyMembership,
+    Document,
+    Partner,
+    PartnershipRequest,
+    User,
+)
 from programs.models import Sector
 
 
@@ -60,9 +82,19 @@ def companies_with_role(user: User) -> QuerySet[Company]:
 
 def company_workspace(user: User) -> QuerySet[Company]:
     """``company_profile`` with what the profile's pages show beside the facts, in the same
-    query as the company: the viewer's role, whether a pitch deck is on file, the team's size.
-    Three queries in all: companies, sectors, partners."""
+    query as the company: the viewer's role, whether a pitch deck is on file, the team's size,
+    how many partnership requests wait for an answer. Three queries in all: companies, sectors,
+    partners."""
     return company_profile(user).annotate(
+        pending_partnership_requests=Subquery(
+            PartnershipRequest.objects.filter(
+                to_company=OuterRef("pk"), status=PartnershipRequest.Status.PENDING
+            )
+            .order_by()
+            .values("to_company")
+            .annotate(count=Count("pk"))
+            .values("count")[:1]
+        ),
         viewer_role=Subquery(
             CompanyMembership.objects.filter(company=OuterRef("pk"), user=user).values("role")[:1]
         ),
@@ -96,4 +128,109 @@ def partner_link_choices(company: Company) -> QuerySet[Company]:
         .exclude(pk=company.pk)
         .only("pk", "legal_name", "country")
         .order_by("legal_name", "pk")
+    )
+
+
+# --- partners to suggest, and partnership requests ---------------------------------------------
+
+SUGGESTIONS_PER_PROGRAM = 5
+
+
+def partner_candidates(
+    company: Company, *, countries: Collection[str], limit: int = SUGGESTIONS_PER_PROGRAM
+) -> list[Company]:
+    """Companies ``company`` could ask to be partners, registered in one of ``countries``: those
+    that agreed to be found (``discoverable``) and share at least one sector with it, other than
+    itself and its registered partners. The ``limit`` best of each country (most shared sectors,
+    then by name), each annotated with ``shared_sectors`` (a count), ``shared_sector_list``
+    (the sectors themselves), ``requested`` (we asked them, no answer yet) and ``asked_us``
+    (they asked us, no answer yet).
+
+    Expects ``company`` from ``company_workspace`` (sectors and partners prefetched). Two
+    queries: the candidates, ranked per country in the database, and their shared sectors. None
+    when there is no country or the company has no sector yet.
+    """
+    sector_ids = [sector.pk for sector in company.sectors.all()]
+    if not countries or not sector_ids:
+        return []
+    linked = [p.linked_company_id for p in company.partners.all() if p.linked_company_id]
+    through = Company.sectors.through
+    shared = Subquery(
+        through.objects.filter(company_id=OuterRef("pk"), sector_id__in=sector_ids)
+        .order_by()
+        .values("company_id")
+        .annotate(count=Count("pk"))
+        # The stubs cannot see annotations on an auto-created through model.
+        .values("count")[:1],  # type: ignore[misc]
+        output_field=IntegerField(),
+    )
+    pending = PartnershipRequest.objects.filter(status=PartnershipRequest.Status.PENDING)
+    candidates = (
+        Company.objects.filter(discoverable=True, country__in=sorted(countries))
+        .exclude(pk__in=[company.pk, *linked])
+        .annotate(shared_sectors=shared)
+        .filter(shared_sectors__gte=1)
+        .annotate(
+            place=Window(
+                RowNumber(),
+                partition_by=[F("country")],
+                order_by=[F("shared_sectors").desc(), F("legal_name").asc(), F("pk").asc()],
+            ),
+            requested=Exists(pending.filter(from_company=company, to_company=OuterRef("pk"))),
+            asked_us=Exists(pending.filter(from_company=OuterRef("pk"), to_company=company)),
+        )
+        # Only the best few of each country leave the database, however many there are.
+        .filter(place__lte=limit)
+        .only("pk", "legal_name", "country", "website")
+        .prefetch_related(
+            Prefetch(
+                "sectors",
+                queryset=Sector.objects.filter(pk__in=sector_ids).order_by("name"),
+                to_attr="shared_sector_list",
+            )
+        )
+        .order_by("country", "place")
+    )
+    return list(candidates)
+
+
+def best_candidates(
+    candidates: Iterable[Company],
+    *,
+    countries: Collection[str],
+    limit: int = SUGGESTIONS_PER_PROGRAM,
+) -> list[Company]:
+    """The ``limit`` best of ``partner_candidates`` registered in one of ``countries`` (a
+    program asking for a partner in any of several countries gets one list)."""
+    fitting = [company for company in candidates if company.country.code in countries]
+    fitting.sort(
+        key=lambda company: (-company.shared_sectors, company.legal_name, company.pk)  # type: ignore[attr-defined]
+    )
+    return fitting[:limit]
+
+
+def partnership_inbox(company: Company) -> QuerySet[PartnershipRequest]:
+    """Requests to ``company``: waiting ones first, then the newest; with the asking company,
+    who asked, who answered and the program that prompted it (one query)."""
+    return (
+        PartnershipRequest.objects.filter(to_company=company)
+        .select_related("from_company", "requested_by", "responded_by", "program")
+        .order_by(_pending_first(), "-created_at", "-pk")
+    )
+
+
+def partnership_outbox(company: Company) -> QuerySet[PartnershipRequest]:
+    """Requests ``company`` sent, waiting ones first, with the company asked (one query)."""
+    return (
+        PartnershipRequest.objects.filter(from_company=company)
+        .select_related("to_company", "requested_by", "program")
+        .order_by(_pending_first(), "-created_at", "-pk")
+    )
+
+
+def _pending_first() -> Case:
+    return Case(
+        When(status=PartnershipRequest.Status.PENDING, then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
     )

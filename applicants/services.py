@@ -182,18 +182,19 @@ def partners_replace(
     """
     _require_member(user, company)
     with transaction.atomic():
-        kept = {
-            (partner.name, partner.country.code): partner
-            for partner in company.partners.select_related(None)
+        kept: dict[tuple[str, str], Partner] = {
+            (partner.name, str(partner.country.code)): partner
+            for partner in company.partners.all()
         }
         company.partners.all().delete()
         created = []
         for given in partners:
-            previous = kept.get((given.get("name"), given.get("country")))
+            previous = kept.get((str(given.get("name", "")), str(given.get("country", ""))))
             fields = dict(given)
             if previous is not None:
                 fields.setdefault("relationship", previous.relationship)
-                fields.setdefault("linked_company_id", previous.linked_company_id)
+                if "linked_company" not in fields:
+                    fields.setdefault("linked_company_id", previous.linked_company_id)
             partner = Partner(company=company, **fields)
             partner.full_clean()
             partner.save()

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from applicants.api import CompanyDetailView, CompanyListView, TokenView
+from applicants.api import CompanyDetailView, CompanyListView, CompanyMatchListView, TokenView
 from matchmaker.api import EligibilityView
 from programs.api import ProgramDetailView, ProgramListView
 
@@ -22,4 +22,5 @@ urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),
     path("companies/", CompanyListView.as_view(), name="company-list"),
     path("companies/<str:id>/", CompanyDetailView.as_view(), name="company-detail"),
+    path("companies/<str:id>/matches/", CompanyMatchListView.as_view(), name="company-matches"),
 ]

@@ -52,6 +52,9 @@ class CriterionView:
     fraction: float
     message: str
     fixes: tuple[str, ...]
+    # The same fixes as data, in the same order: what a page can act on beyond the words (the
+    # partner suggestions read the countries a partner requirement asks for).
+    fix_details: tuple[Fix, ...] = ()
 
 
 def unpack(packed: list[list[Any]], ruleset: RuleSet, wording: Wording) -> list[CriterionView]:
@@ -63,6 +66,7 @@ def unpack(packed: list[list[Any]], ruleset: RuleSet, wording: Wording) -> list[
         if spec is None:
             continue
         words = []
+        details = []
         for group_index, requirement_index, fix_outcome, actual in fixes:
             try:
                 requirement = spec.groups[group_index].requirements[requirement_index]
@@ -70,6 +74,7 @@ def unpack(packed: list[list[Any]], ruleset: RuleSet, wording: Wording) -> list[
                 continue
             fix = Fix(requirement=requirement, outcome=Outcome(fix_outcome), actual=actual)
             words.append(str(describe_fix(fix, wording)))
+            details.append(fix)
         views.append(
             CriterionView(
                 key=key,
@@ -79,6 +84,7 @@ def unpack(packed: list[list[Any]], ruleset: RuleSet, wording: Wording) -> list[
                 fraction=fraction,
                 message=str(describe_criterion(spec, wording)),
                 fixes=tuple(words),
+                fix_details=tuple(details),
             )
         )
     return views

@@ -1,13 +1,14 @@
 """Reads of stored matches, worded for vendors in the active language."""
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from applicants.models import Company
-from matchmaker.engine import Wording
+from matchmaker.engine import Outcome, Wording
 from matchmaker.models import Match
 from matchmaker.outcomes import CriterionView, unpack
 from programs.models import Program, Stage
@@ -23,6 +24,8 @@ class MatchView:
     # Computed from an older profile or older rules than the current ones: a rescore is on its
     # way (shown as "updating").
     is_stale: bool
+    # The name of the stage that closes at ``next_deadline``.
+    next_stage: str | None = None
 
     @property
     def gates(self) -> list[CriterionView]:
@@ -36,18 +39,46 @@ class MatchView:
     def fixes(self) -> list[str]:
         return [fix for criterion in self.criteria for fix in criterion.fixes]
 
+    @property
+    def partner_countries_asked(self) -> tuple[str, ...]:
+        """The countries a failed gate's fix asks a partner to be registered in ("Add a partner
+        registered in Russia"), sorted; empty when no fix asks for a partner."""
+        codes: set[str] = set()
+        for criterion in self.gates:
+            if criterion.outcome != Outcome.FAIL:
+                continue
+            for fix in criterion.fix_details:
+                spec = fix.requirement
+                if (
+                    spec.fact == "partner_countries"
+                    and spec.operator in _PARTNER_OPERATORS
+                    and fix.outcome == Outcome.FAIL
+                ):
+                    values = spec.value if isinstance(spec.value, list | tuple) else [spec.value]
+                    codes.update(value for value in values if isinstance(value, str))
+        return tuple(sorted(codes))
+
+
+# A partner requirement a vendor meets by adding a partner: contains (one country) or
+# overlaps (any of a list). not_in and friends ask for the opposite.
+_PARTNER_OPERATORS = frozenset({"contains", "overlaps"})
+
 
 def company_match_rows(company: Company, *, now: datetime.datetime) -> QuerySet[Match]:
     """The company's matches in open programs, best first, with program, owner and the program's
-    next deadline: one query."""
+    next deadline and the stage it closes: one query."""
     next_closing = Stage.objects.filter(program=OuterRef("program"), closes_at__gt=now).order_by(
-        "closes_at"
+        "closes_at", "order"
     )
     return (
         Match.objects.filter(company=company, program__status=Program.Status.OPEN)
         .select_related("program__owner")
-        .annotate(next_deadline=Subquery(next_closing.values("closes_at")[:1]))
-        .order_by("rank", F("score").desc(nulls_last=True), "program__title")
+        .annotate(
+            next_deadline=Subquery(next_closing.values("closes_at")[:1]),
+            next_stage=Subquery(next_closing.values("name")[:1]),
+        )
+        # The program id last, so that pages of the API never overlap.
+        .order_by("rank", F("score").desc(nulls_last=True), "program__title", "program_id")
     )
 
 
@@ -60,7 +91,14 @@ def company_matches(
     this process yet (programs, criteria, groups, requirements).
     """
     now = now or timezone.now()
-    matches = list(company_match_rows(company, now=now))
+    return match_views(company_match_rows(company, now=now), company=company, wording=wording)
+
+
+def match_views(matches: Iterable[Match], *, company: Company, wording: Wording) -> list[MatchView]:
+    """Words rows of ``company_match_rows`` (all of them, or a page): no query when every
+    program's rules are compiled in this process, four otherwise (programs, criteria, groups,
+    requirements of the uncompiled ones, together)."""
+    matches = list(matches)
     uncompiled = [match.program_id for match in matches if not is_compiled(match.program)]
     with_rules = (
         {program.pk: program for program in program_with_rules().filter(pk__in=uncompiled)}
@@ -81,6 +119,15 @@ def company_matches(
                     match.rules_version != program.rules_version
                     or match.profile_version != company.profile_version
                 ),
+                next_stage=match.next_stage,  # type: ignore[attr-defined]
             )
         )
     return views
+
+
+def programs_by_id(ids: Iterable[int]) -> list[Program]:
+    """Programs by id with their titles and slugs, by title (one query): the ones a member saw
+    last time that are no longer among the matches."""
+    return list(
+        Program.objects.filter(pk__in=list(ids)).only("pk", "slug", "title").order_by("title")
+    )

@@ -18,7 +18,7 @@ from rest_framework import serializers
 
 from matchmaker.engine import FACTS, CriterionKind, Eligibility, Fact, FactType, Outcome
 from programs.models import Sector
-from programs.serializers import EnumField
+from programs.serializers import EnumField, LocalDateTimeField
 
 
 @functools.cache
@@ -209,3 +209,65 @@ class EligibilityReportSerializer(serializers.Serializer[Any]):
         read_only=True, help_text=_("The version of the rules this verdict was computed from.")
     )
     criteria = CriterionVerdictSerializer(many=True, read_only=True)
+
+
+def _match_zone(view: Any) -> Any:
+    return view.program.time_zone
+
+
+class CompanyMatchSerializer(serializers.Serializer[Any]):
+    """A stored match of one of your companies, as the background scorer computed it."""
+
+    # Expects a MatchView of matchmaker.selectors: criteria worded in the request's language,
+    # the program's owner joined for its time zone.
+
+    program = serializers.SlugField(
+        source="program.slug", read_only=True, help_text=_("The program's slug.")
+    )
+    program_title = serializers.CharField(source="program.title", read_only=True)
+    eligibility = serializers.ChoiceField(
+        source="match.eligibility",
+        choices=[(value.value, value.value) for value in Eligibility],
+        read_only=True,
+        help_text=_(
+            "eligible: every gate passes; incomplete: no gate fails but some cannot be decided "
+            "without more facts; ineligible: exactly one gate fails (a near miss — programs "
+            "missed by more are not listed)."
+        ),
+    )
+    score = serializers.FloatField(
+        source="match.score",
+        read_only=True,
+        allow_null=True,
+        help_text=_(
+            "0-100, the weighted mean of the award criteria; null when the program has none."
+        ),
+    )
+    criteria = CriterionVerdictSerializer(many=True, read_only=True)
+    rules_version = serializers.IntegerField(
+        source="match.rules_version",
+        read_only=True,
+        help_text=_("The version of the program's rules this match was computed from."),
+    )
+    profile_version = serializers.IntegerField(
+        source="match.profile_version",
+        read_only=True,
+        help_text=_("The version of the company's profile this match was computed from."),
+    )
+    computed_at = serializers.DateTimeField(source="match.computed_at", read_only=True)
+    next_deadline = LocalDateTimeField(
+        zone=_match_zone,
+        allow_null=True,
+        help_text=_(
+            "The earliest stage closing still ahead, in the program's time zone; null when no "
+            "stage closes later."
+        ),
+    )
+    stale = serializers.BooleanField(
+        source="is_stale",
+        read_only=True,
+        help_text=_(
+            "True when the company's profile or the program's rules changed since this match "
+            "was computed: a new one is on its way, usually within seconds."
+        ),
+    )

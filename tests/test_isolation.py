@@ -31,8 +31,8 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from applicants.invitations import invitation_token
-from applicants.models import User
-from applicants.services import api_token_issue
+from applicants.models import PartnershipRequest, User
+from applicants.services import api_token_issue, company_create
 from programs.models import StaffMembership
 from tests.factories import AgencyFactory
 from tests.urlconf import Route, all_routes
@@ -46,6 +46,7 @@ pytestmark = pytest.mark.django_db
 # belong to; the rest are a Tenant's attributes below.
 VENDOR_OBJECT_ROUTES: dict[str, dict[str, str]] = {
     "api:company-detail": {"id": "company"},
+    "api:company-matches": {"id": "company"},
     "companies:identity": {"pk": "company"},
     "companies:offering": {"pk": "company"},
     "companies:partners": {"pk": "company"},
@@ -59,6 +60,9 @@ VENDOR_OBJECT_ROUTES: dict[str, dict[str, str]] = {
     "companies:member-remove": {"pk": "company", "membership_pk": "membership"},
     "companies:invitation-cancel": {"pk": "company", "invitation_pk": "invitation"},
     "companies:preview": {"pk": "company"},
+    "companies:matches": {"pk": "company"},
+    "companies:partnership-requests": {"pk": "company"},
+    "companies:partnership-respond": {"pk": "company", "request_pk": "partnership_request"},
     "companies:invitation-accept": {"token": "invitation_token"},
 }
 
@@ -156,6 +160,11 @@ class Tenant:
     def invitation_token(self) -> str:
         return invitation_token(self.vendor.invitation)
 
+    @property
+    def partnership_request(self) -> PartnershipRequest:
+        """The request another company sent this one (see ``world``)."""
+        return PartnershipRequest.objects.get(to_company=self.vendor.company)
+
 
 @dataclass(frozen=True)
 class World:
@@ -174,6 +183,15 @@ def _media_and_fast_passwords(settings: Any, tmp_path: Path) -> None:
 def world() -> World:
     a = Tenant(make_vendor("Acme"))
     b = Tenant(make_vendor("Globex", country="DE"))
+    # Each is asked to partner by a third company, so the request names neither of them: a
+    # request from B would be B's to see as its sender.
+    for tenant in (a, b):
+        suitor = company_create(
+            user=make_user(f"suitor@{tenant.company.pk}.example"),
+            legal_name=f"Suitor of {tenant.company.legal_name}",
+            country="RU",
+        )
+        PartnershipRequest.objects.create(from_company=suitor, to_company=tenant.company)
     invitee = make_user(a.vendor.invitation.email)
     staff = make_user("reviewer@agency.example")
     StaffMembership.objects.create(

@@ -31,6 +31,7 @@ def test_schema_generates_and_validates_without_a_warning(tmp_path: Path) -> Non
 
     assert "/api/v1/programs/{slug}/eligibility/" in target.read_text()
     assert "/api/v1/companies/{id}/" in target.read_text()
+    assert "/api/v1/companies/{id}/matches/" in target.read_text()
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +59,7 @@ def test_schema_lists_each_operation_with_its_answers(schema: dict[str, Any]) ->
         ("/api/v1/companies/{id}/", "get"): ["200", "401", "404"],
         ("/api/v1/companies/{id}/", "patch"): ["200", "400", "401", "403", "404", "415"],
         ("/api/v1/companies/{id}/", "delete"): ["204", "401", "403", "404"],
+        ("/api/v1/companies/{id}/matches/", "get"): ["200", "401", "404"],
     }
 
 
@@ -165,12 +167,21 @@ def test_schema_lets_anyone_ask_for_a_token(schema: dict[str, Any]) -> None:
     assert "security" not in operation or operation["security"] == [{}]
 
 
-def test_schema_types_the_company_id_as_an_integer(schema: dict[str, Any]) -> None:
-    parameters = schema["paths"]["/api/v1/companies/{id}/"]["get"]["parameters"]
+@pytest.mark.parametrize("path", ["/api/v1/companies/{id}/", "/api/v1/companies/{id}/matches/"])
+def test_schema_types_the_company_id_as_an_integer(schema: dict[str, Any], path: str) -> None:
+    parameters = schema["paths"][path]["get"]["parameters"]
 
-    assert [(p["name"], p["in"], p["schema"]["type"]) for p in parameters] == [
+    assert [(p["name"], p["in"], p["schema"]["type"]) for p in parameters if p["in"] == "path"] == [
         ("id", "path", "integer")
     ]
+
+
+def test_schema_marks_the_matches_as_token_or_session_authenticated(
+    schema: dict[str, Any],
+) -> None:
+    operation = schema["paths"]["/api/v1/companies/{id}/matches/"]["get"]
+
+    assert operation["security"] == [{"tokenAuth": []}, {"cookieAuth": []}]
 
 
 @pytest.mark.parametrize(
@@ -251,3 +262,24 @@ def test_a_token_answers_as_the_schema_says(api_client: APIClient, schema: dict[
 
     assert response.status_code == 200
     _validate(response.json(), schema, "Token")
+
+
+def test_a_companys_matches_answer_as_the_schema_says(
+    demo: None, vendor_client: APIClient, schema: dict[str, Any]
+) -> None:
+    from matchmaker.services import companies_score
+
+    created = vendor_client.post(
+        "/api/v1/companies/", {**FULL_COMPANY, "partners": []}, format="json"
+    ).json()
+    companies_score(company_ids=[created["id"]])
+
+    response = vendor_client.get(f"/api/v1/companies/{created['id']}/matches/")
+
+    assert response.status_code == 200
+    body = response.json()
+    # every shape the schema allows: eligible and near misses, scores and nulls, fixes
+    assert {match["eligibility"] for match in body["results"]} == {"eligible", "ineligible"}
+    assert {match["score"] is None for match in body["results"]} == {True, False}
+    assert any(criterion["fixes"] for match in body["results"] for criterion in match["criteria"])
+    _validate(body, schema, "PaginatedCompanyMatchList")

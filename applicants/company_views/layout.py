@@ -52,15 +52,17 @@ def render_section(
     *,
     form: ProfileForm | None = None,
     preview_base: dict[str, Any] | None = None,
+    preview: bool = True,
     **context: Any,
 ) -> HttpResponse:
     """Renders a section page: the step navigation, the section and the preview beside it.
 
     ``preview_base`` is what the preview script starts from before adding the form's values:
-    the saved facts unless the form replaces part of them (editing a partner).
+    the saved facts unless the form replaces part of them (editing a partner). Pages that show
+    no preview (``preview=False``: matches, partnership requests) skip its five queries.
     """
     progress = profile_progress(company)
-    facts = selectors.company_facts(company)
+    facts = selectors.company_facts(company) if preview else None
     return render(
         request,
         f"applicants/{template}",
@@ -71,9 +73,9 @@ def render_section(
             "next_section": progress.next_after(key) if key in SECTION_KEYS else None,
             "is_owner": company.viewer_role == CompanyMembership.Role.OWNER,  # type: ignore[attr-defined]
             "form": form,
-            "previews": eligibility_preview(facts=facts),
+            "previews": eligibility_preview(facts=facts) if facts is not None else [],
             "preview_facts": preview_base if preview_base is not None else facts,
-            "preview_strings": preview_strings(),
+            "preview_strings": preview_strings() if preview else None,
             **context,
         },
     )

@@ -12,7 +12,15 @@ from django.utils import timezone
 
 from applicants import company_urls, services
 from applicants.invitations import invitation_path, invitation_token
-from applicants.models import Company, CompanyMembership, Document, Invitation, Partner, User
+from applicants.models import (
+    Company,
+    CompanyMembership,
+    Document,
+    Invitation,
+    Partner,
+    PartnershipRequest,
+    User,
+)
 from programs.models import Sector
 from tests.factories import UserFactory
 
@@ -777,6 +785,17 @@ def _object_patterns() -> list[URLPattern]:
     ]
 
 
+def _incoming_partnership_request(company: Company) -> PartnershipRequest:
+    """A request another company sent to ``company``, made once."""
+    existing = PartnershipRequest.objects.filter(to_company=company).first()
+    if existing is not None:
+        return existing
+    suitor = services.company_create(
+        user=UserFactory(email="suitor@example.ru"), legal_name="Suitor", country="RU"
+    )
+    return PartnershipRequest.objects.create(from_company=suitor, to_company=company)
+
+
 def _kwargs(pattern: URLPattern, company: Company, vendor: User) -> dict[str, Any]:
     objects = {
         "pk": company.pk,
@@ -785,6 +804,7 @@ def _kwargs(pattern: URLPattern, company: Company, vendor: User) -> dict[str, An
         "membership_pk": CompanyMembership.objects.get(company=company, user=vendor).pk,
         "invitation_pk": Invitation.objects.get(company=company).pk,
         "token": invitation_token(Invitation.objects.get(company=company)),
+        "request_pk": _incoming_partnership_request(company).pk,
     }
     unknown = set(pattern.pattern.converters) - set(objects)
     assert not unknown, f"teach the isolation test about {unknown} of {pattern.name}"
