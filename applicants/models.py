@@ -364,3 +364,145 @@ class PartnershipRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_company_id} → {self.to_company_id} ({self.status})"
+
+
+class Application(models.Model):
+    """A company's application to a program, moving through the program's stages."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        DECLINED = "declined", _("Declined")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        COMPLETED = "completed", _("Completed")
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="applications")
+    program = models.ForeignKey(
+        "programs.Program", on_delete=models.PROTECT, related_name="applications"
+    )
+    stage = models.ForeignKey(
+        "programs.Stage",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="applications",
+        verbose_name=_("current stage"),
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.DRAFT
+    )
+    answers = models.JSONField(_("answers"), default=dict, blank=True)
+    # The engine's verdict when the vendor submitted: eligibility, score, packed outcomes and
+    # the rules and profile versions it came from.
+    eligibility_at_submission = models.JSONField(
+        _("eligibility at submission"), null=True, blank=True, editable=False
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+        constraints = [
+            models.UniqueConstraint(fields=["company", "program"], name="application_one_per_pair"),
+            models.CheckConstraint(
+                condition=models.Q(
+                    status__in=["draft", "submitted", "declined", "withdrawn", "completed"]
+                ),
+                name="application_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="draft") | models.Q(submitted_at__isnull=False),
+                name="application_submitted_has_time",
+            ),
+        ]
+        indexes = [models.Index(fields=["program", "status", "stage"], name="application_review")]
+
+    def __str__(self) -> str:
+        return f"{self.company} → {self.program}"
+
+
+class ApplicationEvent(models.Model):
+    """One step in an application's history: who did what, when, from what to what."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Draft started")
+        SUBMITTED = "submitted", _("Submitted")
+        ADVANCED = "advanced", _("Moved to the next stage")
+        DECLINED = "declined", _("Declined")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        COMPLETED = "completed", _("Completed")
+        NOTE = "note", _("Note")
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    from_status = models.CharField(_("from status"), max_length=12, blank=True)
+    to_status = models.CharField(_("to status"), max_length=12, blank=True)
+    from_stage = models.ForeignKey(
+        "programs.Stage", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    to_stage = models.ForeignKey(
+        "programs.Stage", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["application_id", "created_at", "id"]
+        verbose_name = _("application event")
+        verbose_name_plural = _("application events")
+
+    def __str__(self) -> str:
+        return f"{self.application_id}: {self.kind}"
+
+
+class Review(models.Model):
+    """A reviewer's assessment of an application against the program's award criteria."""
+
+    class Status(models.TextChoices):
+        ASSIGNED = "assigned", _("Assigned")
+        SUBMITTED = "submitted", _("Submitted")
+        ABSTAINED = "abstained", _("Abstained (conflict of interest)")
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="reviews")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviews"
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.ASSIGNED
+    )
+    # Award criterion key -> score from 0 to 10.
+    scores = models.JSONField(_("scores"), default=dict, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    created_at = models.DateTimeField(_("assigned"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["application_id", "created_at", "id"]
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "reviewer"], name="review_one_per_reviewer"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["assigned", "submitted", "abstained"]),
+                name="review_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer} on {self.application_id}"
