@@ -8,7 +8,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run worker test check lint typecheck bench messages clean
+.PHONY: install run worker test check lint typecheck bench bench-write bench-rescore \
+	bench-incremental messages clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -33,10 +34,11 @@ worker: install
 	$(VENV)/bin/celery -A matchmaker worker --loglevel=INFO
 
 # Tests keep their files (SQLite, broker folder, mail) apart from the running service's. Most
-# tests run on both cores; those with real workers share one broker, so they run on their own.
+# tests run on both cores; those with real workers share one broker and those driving a browser
+# are timing-sensitive, so they run on their own afterwards.
 test: install
-	VAR_DIR=$(CURDIR)/var/test $(VENV)/bin/pytest -n 2 -m "not integration" $(PYTEST_ARGS)
-	VAR_DIR=$(CURDIR)/var/test $(VENV)/bin/pytest -m integration $(PYTEST_ARGS)
+	VAR_DIR=$(CURDIR)/var/test $(VENV)/bin/pytest -n 2 -m "not integration and not browser" $(PYTEST_ARGS)
+	VAR_DIR=$(CURDIR)/var/test $(VENV)/bin/pytest -m "integration or browser" $(PYTEST_ARGS)
 
 check: install
 	$(PY) manage.py makemigrations --check --dry-run
@@ -50,6 +52,23 @@ typecheck: install
 
 bench: install
 	$(PY) -m bench.engine
+
+# Database benchmarks: each creates the PostgreSQL database named here, and drops it at the end.
+BENCH_POSTGRES ?= postgres://postgres@127.0.0.1:5432
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/14
+BENCH_ARGS ?=
+
+bench-write: install
+	DATABASE_URL=$(BENCH_POSTGRES)/bench_write_path REDIS_URL=$(BENCH_REDIS_URL) \
+		$(PY) -m bench.write_path $(BENCH_ARGS)
+
+bench-rescore: install
+	DATABASE_URL=$(BENCH_POSTGRES)/bench_rescore REDIS_URL=$(BENCH_REDIS_URL) \
+		$(PY) -m bench.rescore $(BENCH_ARGS)
+
+bench-incremental: install
+	DATABASE_URL=$(BENCH_POSTGRES)/bench_incremental REDIS_URL=$(BENCH_REDIS_URL) \
+		$(PY) -m bench.incremental $(BENCH_ARGS)
 
 messages: install
 	$(PY) manage.py makemessages --all --no-obsolete --ignore=.venv --ignore=bench --ignore=tests

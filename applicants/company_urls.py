@@ -2,7 +2,15 @@
 
 from django.urls import path
 
-from applicants.company_views import documents, matches, partners, partnerships, profile, team
+from applicants.company_views import (
+    applications,
+    documents,
+    matches,
+    partners,
+    partnerships,
+    profile,
+    team,
+)
 
 app_name = "companies"
 
@@ -53,6 +61,19 @@ urlpatterns = [
         partnerships.partnership_respond,
         name="partnership-respond",
     ),
+    path("<int:pk>/applications/", applications.application_list, name="applications"),
+    path(
+        "<int:pk>/applications/<int:application_pk>/",
+        applications.application_detail,
+        name="application",
+    ),
+    path(
+        "<int:pk>/applications/<int:application_pk>/withdraw/",
+        applications.application_withdraw_view,
+        name="application-withdraw",
+    ),
+    # By the program: the company is chosen on the page, among the user's own.
+    path("apply/<slug:slug>/", applications.application_apply, name="apply"),
     # A signed token, not an id: an invitation cannot be guessed or enumerated.
     path("invitations/<str:token>/", team.invitation_accept, name="invitation-accept"),
 ]

@@ -417,8 +417,10 @@ class Application(models.Model):
                 ),
                 name="application_status_valid",
             ),
+            # A draft can be withdrawn (discarded) without ever having been submitted.
             models.CheckConstraint(
-                condition=models.Q(status="draft") | models.Q(submitted_at__isnull=False),
+                condition=models.Q(status__in=["draft", "withdrawn"])
+                | models.Q(submitted_at__isnull=False),
                 name="application_submitted_has_time",
             ),
         ]

@@ -183,8 +183,7 @@ def partners_replace(
     _require_member(user, company)
     with transaction.atomic():
         kept: dict[tuple[str, str], Partner] = {
-            (partner.name, str(partner.country.code)): partner
-            for partner in company.partners.all()
+            (partner.name, str(partner.country.code)): partner for partner in company.partners.all()
         }
         company.partners.all().delete()
         created = []

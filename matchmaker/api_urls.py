@@ -3,8 +3,15 @@
 from django.urls import path
 
 from applicants.api import CompanyDetailView, CompanyListView, CompanyMatchListView, TokenView
+from applicants.api_applications import (
+    ApplicationDetailView,
+    ApplicationListView,
+    ApplicationSubmitView,
+    ApplicationWithdrawView,
+)
 from matchmaker.api import EligibilityView
 from programs.api import ProgramDetailView, ProgramListView
+from programs.staff_api import StaffApplicationListView, StaffMatchListView
 
 app_name = "api"
 
@@ -23,4 +30,26 @@ urlpatterns = [
     path("companies/", CompanyListView.as_view(), name="company-list"),
     path("companies/<str:id>/", CompanyDetailView.as_view(), name="company-detail"),
     path("companies/<str:id>/matches/", CompanyMatchListView.as_view(), name="company-matches"),
+    path("applications/", ApplicationListView.as_view(), name="application-list"),
+    path("applications/<str:id>/", ApplicationDetailView.as_view(), name="application-detail"),
+    path(
+        "applications/<str:id>/submit/",
+        ApplicationSubmitView.as_view(),
+        name="application-submit",
+    ),
+    path(
+        "applications/<str:id>/withdraw/",
+        ApplicationWithdrawView.as_view(),
+        name="application-withdraw",
+    ),
+    path(
+        "staff/programs/<str:slug>/applications/",
+        StaffApplicationListView.as_view(),
+        name="staff-program-applications",
+    ),
+    path(
+        "staff/programs/<str:slug>/matches/",
+        StaffMatchListView.as_view(),
+        name="staff-program-matches",
+    ),
 ]

@@ -1,5 +1,6 @@
 """The catalog: agencies, their programs, stages, challenges and eligibility rules as data."""
 
+import datetime
 import zoneinfo
 from typing import Any
 
@@ -438,3 +439,41 @@ class Question(TimeStamped):
                 )
         elif choices:
             raise ValidationError({"choices": _("Only a choice question has options.")})
+
+
+class ApplyInvitation(TimeStamped):
+    """Program staff asking a matched company to apply, by email to the company's owners.
+
+    Kept so that a company hears it at most once a week per program (``INTERVAL``), however many
+    staff members click the button.
+    """
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="apply_invitations")
+    company = models.ForeignKey(
+        "applicants.Company", on_delete=models.CASCADE, related_name="apply_invitations"
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("invited by"),
+    )
+    recipients = models.PositiveSmallIntegerField(
+        _("recipients"), default=0, help_text=_("How many of the company's owners were mailed.")
+    )
+
+    INTERVAL = datetime.timedelta(days=7)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("invitation to apply")
+        verbose_name_plural = _("invitations to apply")
+        indexes = [
+            models.Index(
+                fields=["program", "company", "-created_at"], name="apply_invitation_recent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company_id} → {self.program_id} ({self.created_at:%Y-%m-%d})"

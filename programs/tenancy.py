@@ -6,17 +6,22 @@ Anyone else asking for a program of another agency gets 404, never a hint that i
 vendor asking for any staff page gets 403.
 """
 
+from typing import TYPE_CHECKING, cast
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from programs.models import Program, StaffMembership
 
+if TYPE_CHECKING:
+    from applicants.models import User
+
 
 def staff_agency_ids(user: object, *, roles: tuple[str, ...] | None = None) -> set[int]:
     if not getattr(user, "is_authenticated", False):
         return set()
-    memberships = StaffMembership.objects.filter(user=user)
+    memberships = StaffMembership.objects.filter(user=cast("User", user))
     if roles is not None:
         memberships = memberships.filter(role__in=roles)
     return set(memberships.values_list("agency_id", flat=True))

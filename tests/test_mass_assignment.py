@@ -222,3 +222,78 @@ def test_partners_stay_declared_once_written(acme: Vendor) -> None:
     assert response.status_code == 400
     acme.company.refresh_from_db()
     assert acme.company.partners_declared is True
+
+
+# --- applications --------------------------------------------------------------------------------
+
+# The applications API's write operations. A new one must be added here, and so checked below.
+APPLICATION_WRITE_ENDPOINTS = {
+    ("api:application-list", "POST"),
+    ("api:application-detail", "PATCH"),
+    ("api:application-submit", "POST"),
+    ("api:application-withdraw", "POST"),
+}
+# What only the system or the program's staff decide: shown (read-only) or not (unknown).
+APPLICATION_SYSTEM_FIELDS: dict[str, Any] = {
+    "status": "completed",
+    "stage": {"order": 4, "name": "Pilot"},
+    "eligibility_at_submission": {"eligibility": "eligible", "score": 100},
+    "submitted_at": "2000-01-01T00:00:00Z",
+    "decided_at": "2000-01-01T00:00:00Z",
+    "score": 100,
+    "eligibility": "eligible",
+    "agency": 1,
+    "events": [{"kind": "advanced"}],
+    "created_by": 1,
+}
+
+
+def test_the_checks_below_cover_every_application_write_endpoint() -> None:
+    endpoints = {
+        (name, method)
+        for name, route in all_routes().items()
+        if name.startswith("api:application")
+        for method in route.methods() & {"POST", "PUT", "PATCH"}
+    }
+
+    assert endpoints == APPLICATION_WRITE_ENDPOINTS
+
+
+@pytest.fixture
+def draft(acme: Vendor) -> Any:
+    from applicants.applications import application_start
+    from tests.factories import ProgramFactory, StageFactory
+
+    program = ProgramFactory(slug="open-call")
+    StageFactory(program=program, order=0)
+    return application_start(company=acme.company, user=acme.user, program=program)
+
+
+def _application_write(client: APIClient, name: str, draft: Any, body: dict[str, Any]) -> Any:
+    if name == "api:application-list":
+        return client.post(
+            "/api/v1/applications/",
+            {"company": draft.company_id, "program": "open-call", **body},
+            format="json",
+        )
+    if name == "api:application-detail":
+        return client.patch(
+            f"/api/v1/applications/{draft.pk}/", {"answers": {}, **body}, format="json"
+        )
+    action = name.removeprefix("api:application-")
+    return client.post(f"/api/v1/applications/{draft.pk}/{action}/", body, format="json")
+
+
+@pytest.mark.parametrize("field", sorted(APPLICATION_SYSTEM_FIELDS))
+@pytest.mark.parametrize("name", sorted(name for name, _method in APPLICATION_WRITE_ENDPOINTS))
+def test_no_application_endpoint_lets_a_vendor_set_what_the_program_decides(
+    acme: Vendor, draft: Any, name: str, field: str
+) -> None:
+    client = acme.api()
+    before = database_snapshot()
+
+    response = _application_write(client, name, draft, {field: APPLICATION_SYSTEM_FIELDS[field]})
+
+    assert response.status_code == 400
+    assert list(response.json()) == [field]
+    assert database_snapshot() == before

@@ -32,6 +32,7 @@ def test_schema_generates_and_validates_without_a_warning(tmp_path: Path) -> Non
     assert "/api/v1/programs/{slug}/eligibility/" in target.read_text()
     assert "/api/v1/companies/{id}/" in target.read_text()
     assert "/api/v1/companies/{id}/matches/" in target.read_text()
+    assert "/api/v1/applications/{id}/submit/" in target.read_text()
 
 
 @pytest.fixture(scope="module")
@@ -60,6 +61,28 @@ def test_schema_lists_each_operation_with_its_answers(schema: dict[str, Any]) ->
         ("/api/v1/companies/{id}/", "patch"): ["200", "400", "401", "403", "404", "415"],
         ("/api/v1/companies/{id}/", "delete"): ["204", "401", "403", "404"],
         ("/api/v1/companies/{id}/matches/", "get"): ["200", "401", "404"],
+        ("/api/v1/applications/", "get"): ["200", "401", "404"],
+        ("/api/v1/applications/", "post"): ["200", "201", "400", "401", "403", "415"],
+        ("/api/v1/applications/{id}/", "get"): ["200", "401", "404"],
+        ("/api/v1/applications/{id}/", "patch"): ["200", "400", "401", "403", "404", "415"],
+        ("/api/v1/applications/{id}/submit/", "post"): [
+            "200",
+            "400",
+            "401",
+            "403",
+            "404",
+            "415",
+        ],
+        ("/api/v1/applications/{id}/withdraw/", "post"): [
+            "200",
+            "400",
+            "401",
+            "403",
+            "404",
+            "415",
+        ],
+        ("/api/v1/staff/programs/{slug}/applications/", "get"): ["200", "400", "401", "403", "404"],
+        ("/api/v1/staff/programs/{slug}/matches/", "get"): ["200", "400", "401", "403", "404"],
     }
 
 
@@ -283,3 +306,192 @@ def test_a_companys_matches_answer_as_the_schema_says(
     assert {match["score"] is None for match in body["results"]} == {True, False}
     assert any(criterion["fixes"] for match in body["results"] for criterion in match["criteria"])
     _validate(body, schema, "PaginatedCompanyMatchList")
+
+
+# --- applications --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/applications/{id}/",
+        "/api/v1/applications/{id}/submit/",
+        "/api/v1/applications/{id}/withdraw/",
+    ],
+)
+def test_schema_types_the_application_id_as_an_integer(schema: dict[str, Any], path: str) -> None:
+    operations = schema["paths"][path]
+
+    for method, operation in operations.items():
+        if method == "parameters":
+            continue
+        assert [
+            (p["name"], p["schema"]["type"]) for p in operation["parameters"] if p["in"] == "path"
+        ] == [("id", "integer")]
+        assert operation["security"] == [{"tokenAuth": []}, {"cookieAuth": []}]
+
+
+@pytest.mark.parametrize(
+    "component",
+    [
+        "ApplicationCreateRequest",
+        "PatchedApplicationAnswersRequest",
+        "ApplicationSubmitRequest",
+        "ApplicationWithdrawRequest",
+    ],
+)
+def test_schema_closes_application_input_to_undeclared_fields(
+    schema: dict[str, Any], component: str
+) -> None:
+    assert schema["components"]["schemas"][component]["additionalProperties"] is False
+
+
+def test_schema_documents_each_reason_a_submission_is_refused(schema: dict[str, Any]) -> None:
+    refused = schema["paths"]["/api/v1/applications/{id}/submit/"]["post"]["responses"]["400"]
+
+    assert refused["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/SubmissionRefusal"
+    }
+    assert schema["components"]["schemas"]["RefusalCode"]["enum"] == [
+        "gate",
+        "deadline",
+        "answer",
+        "status",
+    ]
+
+
+def test_the_applications_answer_as_the_schema_says(
+    demo: None, schema: dict[str, Any], settings: Any, tmp_path: Path
+) -> None:
+    # given a verified vendor's company, eligible for Taipei's POC, with a document on file
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from applicants.models import Document
+    from applicants.services import company_create, document_upload, partners_declare_none
+    from programs.models import Program, Question, Sector
+    from tests.factories import UserFactory
+
+    settings.MEDIA_ROOT = tmp_path
+    user = UserFactory(email="applicant@example.com")
+    company = company_create(
+        user=user,
+        legal_name="Taipei Mobility",
+        country="TW",
+        trl=8,
+        sectors=Sector.objects.filter(code="mobility"),
+    )
+    partners_declare_none(company=company, user=user)
+    deck = document_upload(
+        company=company,
+        user=user,
+        kind=Document.Kind.PITCH_DECK,
+        title="Deck",
+        upload=SimpleUploadedFile("deck.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf"),
+    )
+    taipei = Program.objects.get(slug="taipei-bottom-up-poc")
+    pitch = Question.objects.create(program=taipei, kind="short-text", label="Pitch")
+    site = Question.objects.create(
+        program=taipei, kind="choice", label="Site", choices=["School", "Park"], order=1
+    )
+    file = Question.objects.create(program=taipei, kind="file", label="Deck", order=2)
+    budget = Question.objects.create(program=taipei, kind="number", label="Budget", order=3)
+    client = APIClient()
+    client.force_authenticate(user)
+
+    created = client.post(
+        "/api/v1/applications/",
+        {"company": company.pk, "program": "taipei-bottom-up-poc"},
+        format="json",
+    )
+    url = f"/api/v1/applications/{created.json()['id']}/"
+    refused = client.post(f"{url}submit/")
+    changed = client.patch(
+        url,
+        {
+            "answers": {
+                str(pitch.pk): "Sensors",
+                str(site.pk): "Park",
+                str(file.pk): deck.pk,
+                str(budget.pk): 12.5,
+            }
+        },
+        format="json",
+    )
+    submitted = client.post(f"{url}submit/")
+    listed = client.get("/api/v1/applications/")
+    withdrawn = client.post(f"{url}withdraw/", {"note": "Sorry."}, format="json")
+
+    assert [r.status_code for r in (created, refused, changed, submitted, withdrawn)] == [
+        201,
+        400,
+        200,
+        200,
+        200,
+    ]
+    _validate(created.json(), schema, "Application")
+    _validate(refused.json(), schema, "SubmissionRefusal")
+    _validate(changed.json(), schema, "Application")
+    _validate(submitted.json(), schema, "Application")
+    _validate(listed.json(), schema, "PaginatedApplicationList")
+    _validate(withdrawn.json(), schema, "Application")
+
+
+# --- the staff API -------------------------------------------------------------------------------
+
+STAFF_PATHS = [
+    "/api/v1/staff/programs/{slug}/applications/",
+    "/api/v1/staff/programs/{slug}/matches/",
+]
+
+
+@pytest.mark.parametrize("path", STAFF_PATHS)
+def test_schema_marks_the_staff_lists_as_token_or_session_authenticated(
+    schema: dict[str, Any], path: str
+) -> None:
+    assert schema["paths"][path]["get"]["security"] == [{"tokenAuth": []}, {"cookieAuth": []}]
+
+
+@pytest.mark.parametrize(
+    ("path", "filters"),
+    [
+        (STAFF_PATHS[0], ["eligibility", "page", "slug", "sort", "stage", "status"]),
+        (STAFF_PATHS[1], ["country", "eligibility", "min_score", "page", "sector", "slug"]),
+    ],
+)
+def test_schema_documents_the_staff_lists_filters(
+    schema: dict[str, Any], path: str, filters: list[str]
+) -> None:
+    parameters = schema["paths"][path]["get"]["parameters"]
+
+    assert sorted(parameter["name"] for parameter in parameters) == filters
+
+
+def test_the_staff_lists_answer_as_the_schema_says(demo: None, schema: dict[str, Any]) -> None:
+    from applicants.models import Application
+    from programs.models import Program
+    from programs.reviews import review_assign, review_submit
+    from tests.staff import make_company, make_staff, store_match, submit
+
+    taipei = Program.objects.get(slug="taipei-bottom-up-poc")
+    admin = make_staff("admin@taipei.example", "taipei-smart-city-office")
+    reviewed = submit(make_company("Reviewed Co"), taipei)
+    review = review_assign(application=reviewed, reviewer=admin, assigned_by=admin)
+    review_submit(review=review, user=admin, scores={"overall": 6}, comment="Fine.")
+    bare = submit(make_company("Bare Co"), taipei)
+    Application.objects.filter(pk=bare.pk).update(eligibility_at_submission=None)
+    store_match(make_company("Unscored Co", score=False), taipei, "incomplete", None)
+    client = APIClient()
+    client.force_authenticate(admin)
+
+    applications = client.get(STAFF_PATHS[0].replace("{slug}", taipei.slug))
+    matches = client.get(STAFF_PATHS[1].replace("{slug}", taipei.slug))
+
+    assert (applications.status_code, matches.status_code) == (200, 200)
+    # every shape the schema allows: with and without reviews, a verdict kept or not
+    assert {row["mean_review_score"] is None for row in applications.json()["results"]} == {
+        True,
+        False,
+    }
+    assert None in {row["eligibility_at_submission"] for row in applications.json()["results"]}
+    _validate(applications.json(), schema, "PaginatedStaffApplicationList")
+    _validate(matches.json(), schema, "PaginatedStaffMatchList")

@@ -15,7 +15,7 @@ from django_countries import countries
 
 from applicants import selectors, services
 from applicants.company_views.layout import company_or_404, render_section, request_user
-from applicants.models import Company
+from applicants.models import Application, Company
 from applicants.progress import profile_progress
 from matchmaker import selectors as matches
 from matchmaker.changes import Change, Standing, compare
@@ -30,6 +30,8 @@ class MatchItem:
     # Where a failed gate wants a partner registered (names), and discoverable companies there.
     countries: list[str]
     suggestions: list[Company]
+    # The company's application to this program, if it started one: "Continue", not "Apply".
+    application: Application | None = None
 
 
 @login_required
@@ -46,6 +48,12 @@ def company_matches(request: HttpRequest, pk: int) -> HttpResponse:
     last_seen_at = membership.matches_seen_at  # None on a first visit
 
     asked = {view.program.pk: view.partner_countries_asked for view in views}
+    applications = {
+        application.program_id: application
+        for application in Application.objects.filter(company=company).only(
+            "pk", "program_id", "status"
+        )
+    }
     candidates = selectors.partner_candidates(
         company, countries={code for codes in asked.values() for code in codes}
     )
@@ -55,6 +63,7 @@ def company_matches(request: HttpRequest, pk: int) -> HttpResponse:
             change=changes.by_program.get(view.program.pk),
             countries=[str(countries.name(code)) for code in asked[view.program.pk]],
             suggestions=selectors.best_candidates(candidates, countries=asked[view.program.pk]),
+            application=applications.get(view.program.pk),
         )
         for view in views
     ]

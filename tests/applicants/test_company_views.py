@@ -13,6 +13,7 @@ from django.utils import timezone
 from applicants import company_urls, services
 from applicants.invitations import invitation_path, invitation_token
 from applicants.models import (
+    Application,
     Company,
     CompanyMembership,
     Document,
@@ -22,7 +23,7 @@ from applicants.models import (
     User,
 )
 from programs.models import Sector
-from tests.factories import UserFactory
+from tests.factories import ProgramFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -777,11 +778,18 @@ def test_each_section_page_makes_a_fixed_number_of_queries(
 # --- isolation: another vendor gets 404 on every URL of a company ------------------------------
 
 
+# Routes with an argument that names no object of a company: "apply" takes a program's slug
+# (tests/applicants/test_application_views.py covers who may apply as which company).
+NOT_COMPANY_OBJECTS = {"apply"}
+
+
 def _object_patterns() -> list[URLPattern]:
     return [
         pattern
         for pattern in company_urls.urlpatterns
-        if isinstance(pattern, URLPattern) and pattern.pattern.converters
+        if isinstance(pattern, URLPattern)
+        and pattern.pattern.converters
+        and pattern.name not in NOT_COMPANY_OBJECTS
     ]
 
 
@@ -796,6 +804,14 @@ def _incoming_partnership_request(company: Company) -> PartnershipRequest:
     return PartnershipRequest.objects.create(from_company=suitor, to_company=company)
 
 
+def _application(company: Company) -> Application:
+    """A draft application of ``company``, made once."""
+    existing = Application.objects.filter(company=company).first()
+    if existing is not None:
+        return existing
+    return Application.objects.create(company=company, program=ProgramFactory())
+
+
 def _kwargs(pattern: URLPattern, company: Company, vendor: User) -> dict[str, Any]:
     objects = {
         "pk": company.pk,
@@ -805,6 +821,7 @@ def _kwargs(pattern: URLPattern, company: Company, vendor: User) -> dict[str, An
         "invitation_pk": Invitation.objects.get(company=company).pk,
         "token": invitation_token(Invitation.objects.get(company=company)),
         "request_pk": _incoming_partnership_request(company).pk,
+        "application_pk": _application(company).pk,
     }
     unknown = set(pattern.pattern.converters) - set(objects)
     assert not unknown, f"teach the isolation test about {unknown} of {pattern.name}"
@@ -816,7 +833,7 @@ def test_every_company_url_is_covered_by_the_isolation_test() -> None:
 
     assert names == {
         pattern.name for pattern in company_urls.urlpatterns if isinstance(pattern, URLPattern)
-    } - {"list", "create"}
+    } - {"list", "create", *NOT_COMPANY_OBJECTS}
 
 
 @pytest.mark.parametrize("pattern", _object_patterns(), ids=lambda pattern: pattern.name)

@@ -440,9 +440,10 @@ def test_the_page_makes_a_fixed_number_of_queries(
     # 8 the matches with their programs, owners, next deadlines and stages,
     # (9-12 only when rules are not compiled in this process: programs, criteria, groups,
     #  requirements),
-    # then the partner suggestions ranked per country, their shared sectors,
+    # then the company's applications (Apply or Continue on each program),
+    # the partner suggestions ranked per country, their shared sectors,
     # the programs that dropped out, and the update recording this visit.
-    with django_assert_num_queries(12 if compiled else 16):
+    with django_assert_num_queries(13 if compiled else 17):
         response = signed_in.get(page_url(company))
 
     assert response.status_code == 200

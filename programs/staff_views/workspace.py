@@ -1,0 +1,103 @@
+"""The workspace's home (the user's programs) and a program's dashboard."""
+
+from dataclasses import dataclass
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from programs import staff_dashboard, staff_selectors
+from programs.models import Program, StaffMembership
+from programs.staff_dashboard import HistogramBin
+from programs.staff_views.access import program_view, staff_user, staff_view
+
+
+@staff_view()
+def home(request: HttpRequest) -> HttpResponse:
+    user = staff_user(request)
+    programs = list(staff_selectors.workspace_programs(user, now=timezone.now()))
+    return render(
+        request,
+        "staff/workspace_home.html",
+        {"programs": programs, "reviews_waiting": staff_selectors.reviews_waiting(user)},
+    )
+
+
+# The score histogram's drawing, in the SVG's own units (it scales to the page's width).
+CHART_WIDTH = 640
+CHART_HEIGHT = 260
+PLOT_LEFT = 44
+PLOT_RIGHT = 12
+PLOT_TOP = 16
+PLOT_BOTTOM = 212  # the baseline; the bins' labels go below it
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    bin: HistogramBin
+    x: float
+    width: float
+    label_x: float
+    eligible_y: float
+    eligible_height: float
+    incomplete_y: float
+    incomplete_height: float
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    bars: list[Bar]
+    top: int  # the count the plot's top line stands for
+    scored: bool  # some company has a score to draw
+    width: int = CHART_WIDTH
+    height: int = CHART_HEIGHT
+    left: int = PLOT_LEFT
+    right: int = CHART_WIDTH - PLOT_RIGHT
+    plot_top: int = PLOT_TOP
+    baseline: int = PLOT_BOTTOM
+    label_y: int = PLOT_BOTTOM + 20
+    top_label_y: int = PLOT_TOP + 4
+
+
+def histogram_chart(bins: list[HistogramBin]) -> Chart:
+    """Stacked bars (eligible below, incomplete on top), one per score decile."""
+    top = max((item.total for item in bins), default=0) or 1
+    slot = (CHART_WIDTH - PLOT_LEFT - PLOT_RIGHT) / max(len(bins), 1)
+    scale = (PLOT_BOTTOM - PLOT_TOP) / top
+    bars = []
+    for index, item in enumerate(bins):
+        x = PLOT_LEFT + index * slot + slot * 0.12
+        eligible_height = item.eligible * scale
+        incomplete_height = item.incomplete * scale
+        bars.append(
+            Bar(
+                bin=item,
+                x=round(x, 1),
+                width=round(slot * 0.76, 1),
+                label_x=round(x + slot * 0.38, 1),
+                eligible_y=round(PLOT_BOTTOM - eligible_height, 1),
+                eligible_height=round(eligible_height, 1),
+                incomplete_y=round(PLOT_BOTTOM - eligible_height - incomplete_height, 1),
+                incomplete_height=round(incomplete_height, 1),
+            )
+        )
+    return Chart(bars=bars, top=top, scored=any(item.total for item in bins))
+
+
+@program_view()
+def dashboard(request: HttpRequest, program: Program) -> HttpResponse:
+    now = timezone.now()
+    data = staff_dashboard.program_dashboard(program, now=now)
+    role = staff_selectors.staff_role(staff_user(request), program)
+    return render(
+        request,
+        "staff/program_dashboard.html",
+        {
+            "program": program,
+            "is_admin": role == StaffMembership.Role.ADMIN,
+            "section": "dashboard",
+            "dashboard": data,
+            "chart": histogram_chart(data.histogram),
+            "now": now,
+        },
+    )
