@@ -3,7 +3,7 @@ visible, with real workers.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_incremental \\
     REDIS_URL=redis://127.0.0.1:6379/14 \\
-        python -m bench.incremental [--companies N] [--programs N] [--saves N]
+        python -m bench.incremental [--companies N] [--programs N] [--saves N] [--prototype]
 
 Creates its own PostgreSQL database, generates programs and companies (`bench.fixtures`), and
 stores every company's matches up front (evaluated in this process, written with COPY), so the
@@ -21,6 +21,8 @@ against the same engine run in this process.
 Prints p50/p95/max against the 2 s target (nearest-rank percentiles), the time the save itself
 took, and the workers' own task times from their logs; last, one company's scoring pass taken
 apart step by step in this process (with the prototype statements of `bench.write_path`).
+``--prototype`` then repeats the saves with workers running that prototype
+(``-A bench.write_path:prototype_app``).
 Exits 1 if a company's stored matches differ from the in-process evaluation, or a save is not
 visible within ``--timeout``.
 """

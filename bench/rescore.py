@@ -4,6 +4,7 @@ the sum of the floors, measured in the same run.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_rescore \\
     REDIS_URL=redis://127.0.0.1:6379/14 \\
         python -m bench.rescore [--companies N] [--programs N] [--chunk-sizes N,N] [--table both]
+            [--prototype]
 
 Creates its own PostgreSQL database and generates programs and companies (`bench.fixtures`).
 
@@ -23,7 +24,8 @@ the run's finish as the poller sees it (every 50 ms). A COPY floor is taken befo
 after the last, and the best counts, so the floors and the runs are interleaved. While a run
 goes, the resident memory of each worker's process tree is sampled, and each process's own peak
 (``VmHWM``) is read. Last, one chunk is scored in this process step by step, to show where a
-chunk's time goes.
+chunk's time goes. ``--prototype`` repeats every run, right after it, with workers running the
+write-path change prototyped in `bench.write_path` (``-A bench.write_path:prototype_app``).
 
 Prints wall time, the floors, their sum, the ratio to the 2x budget, pairs/s, stored rows and
 memory. Exits 1 if a stored table differs from the in-process evaluation (company, program,

@@ -19,8 +19,11 @@ new rows carry a newer profile version; COPY cannot update, so its insert time s
 scale); each as one call for all rows and "in chunks": one call (one transaction) per
 ``--chunk`` companies, as the workers store. Runs are interleaved, the order rotating each
 repeat, and the best of ``--repeats`` counts: the machine is shared, and the best run is the
-least disturbed. Then ours is taken apart statement by statement. ``--prototype`` adds an A/B
-of the same runs with and without the match table's two redundant indexes.
+least disturbed; CPU time (this process and its PostgreSQL backend) is printed next to wall
+time, being less disturbed by other jobs. Then ours is taken apart statement by statement, with
+prototype DELETEs timed beside the real ones. ``--prototype`` runs everything again, interleaved,
+(a) without the match table's two redundant indexes and (b) with the write path's DELETEs
+restricted by the scope, and prints the change.
 
 Exits 1 only when a stored table is not what was written.
 """
@@ -52,23 +55,28 @@ BATCH_SIZES = (500, 1000, 2000, 5000)
 
 # The scope's companies as an array the planner treats as small: no parameter needed.
 SCOPE_ARRAY = "m.company_id = ANY(ARRAY(SELECT company_id FROM match_scope_companies))"
+DROPPED_MARKER = "WHERE m.profile_version <= c.profile_version"
+NOT_OPEN_MARKER = "WHERE pr.status <> 'open'"
+_ORIGINAL: dict[str, str] = {}
 
 
-def patch_storage_prototype() -> None:
+def patch_storage_prototype(*, on: bool = True) -> None:
     """Puts the prototype DELETEs (each restricted by `SCOPE_ARRAY`) into `matchmaker.storage`
-    in this process: what workers started with ``-A bench.write_path:prototype_app`` run."""
+    in this process, or (``on=False``) puts the originals back. Workers started with
+    ``-A bench.write_path:prototype_app`` run it in every pool process."""
     from matchmaker import storage
 
-    dropped = "WHERE m.profile_version <= c.profile_version"
-    not_open = "WHERE pr.status <> 'open'"
-    if SCOPE_ARRAY not in storage._DELETE_DROPPED:
-        storage._DELETE_DROPPED = storage._DELETE_DROPPED.replace(
-            dropped, f"{dropped} AND {SCOPE_ARRAY}"
+    _ORIGINAL.setdefault("dropped", storage._DELETE_DROPPED)
+    _ORIGINAL.setdefault("not_open", storage._DELETE_NOT_OPEN)
+    storage._DELETE_DROPPED = _ORIGINAL["dropped"]
+    storage._DELETE_NOT_OPEN = _ORIGINAL["not_open"]
+    if on:
+        storage._DELETE_DROPPED = _ORIGINAL["dropped"].replace(
+            DROPPED_MARKER, f"{DROPPED_MARKER} AND {SCOPE_ARRAY}"
         )
-        storage._DELETE_NOT_OPEN = storage._DELETE_NOT_OPEN.replace(
-            not_open, f"{not_open} AND {SCOPE_ARRAY}"
+        storage._DELETE_NOT_OPEN = _ORIGINAL["not_open"].replace(
+            NOT_OPEN_MARKER, f"{NOT_OPEN_MARKER} AND {SCOPE_ARRAY}"
         )
-    logging.getLogger(__name__).warning("bench prototype: storage DELETEs restricted by scope")
 
 
 def __getattr__(name: str) -> Any:
@@ -81,7 +89,12 @@ def __getattr__(name: str) -> Any:
 
     from matchmaker.celery import app
 
-    worker_process_init.connect(lambda **_kwargs: patch_storage_prototype(), weak=False)
+    def patch(**_kwargs: object) -> None:
+        patch_storage_prototype()
+        # Proof in the worker's log that it runs the prototype.
+        logging.getLogger(__name__).warning("bench prototype: storage DELETEs restricted by scope")
+
+    worker_process_init.connect(patch, weak=False)
     return app
 
 
@@ -92,8 +105,7 @@ def _prototype_deletes(companies: dict[int, int]) -> list[tuple[str, str, list[A
     from matchmaker import storage
 
     ids = sorted(companies)
-    dropped = "WHERE m.profile_version <= c.profile_version"
-    not_open = "WHERE pr.status <> 'open'"
+    dropped, not_open = DROPPED_MARKER, NOT_OPEN_MARKER
     assert dropped in storage._DELETE_DROPPED and not_open in storage._DELETE_NOT_OPEN
     return [
         (
@@ -543,7 +555,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             """Each job's wall and CPU time in every round, under each setup; all interleaved,
             the order rotating from round to round."""
             rounds: list[Rounds] = [{name: [] for name in names} for _ in setups]
-            runs = [(setup, name) for setup in range(len(setups)) for name in names]
+            # Job-major: a job's setups run back to back, so an A/B compares runs close in time.
+            runs = [(setup, name) for name in names for setup in range(len(setups))]
             for repeat in range(args.repeats):
                 turn = repeat % len(runs)
                 for setup, name in runs[turn:] + runs[:turn]:
@@ -627,39 +640,66 @@ def main(argv: Sequence[str] | None = None) -> int:
             print_steps(f"ours step by step, {label}, the fastest of {repeats}", fastest)
 
         if args.prototype:
-            # A/B: the same runs with and without the two redundant indexes, interleaved.
+            # A/B/C, interleaved: as it is; without the two redundant indexes; with the write
+            # path's DELETEs restricted by the scope (bench.write_path's prototype).
             definitions = _index_definitions()
+
+            def as_is() -> None:
+                _set_redundant_indexes(definitions, present=True)
+                patch_storage_prototype(on=False)
+
+            def lean_indexes() -> None:
+                _set_redundant_indexes(definitions, present=False)
+                patch_storage_prototype(on=False)
+
+            def scoped_deletes() -> None:
+                _set_redundant_indexes(definitions, present=True)
+                patch_storage_prototype(on=True)
+
+            # bulk_create is not timed again: the DELETEs do not touch it (its times above hold),
+            # and without the indexes it would gain too, so only the ratio to COPY is printed.
             names = [name for name in jobs if name[1] != "bulk_create"]
-            with_indexes, without = measure(
-                names,
-                (
-                    lambda: _set_redundant_indexes(definitions, present=True),
-                    lambda: _set_redundant_indexes(definitions, present=False),
-                ),
-            )
-            _set_redundant_indexes(definitions, present=True)
-            print(
-                f"  prototype: without the redundant indexes {', '.join(sorted(definitions))}, "
-                f"A/B interleaved, best of {args.repeats}:"
-            )
-            for name in names:
-                case, method = name
-                before_seconds, after_seconds = (
-                    best_wall(with_indexes, name),
-                    best_wall(without, name),
+            variants = dict(
+                zip(
+                    (
+                        "as it is",
+                        f"without the redundant indexes {', '.join(sorted(definitions))}",
+                        "with the DELETEs restricted by the scope",
+                    ),
+                    measure(names, (as_is, lean_indexes, scoped_deletes)),
+                    strict=True,
                 )
-                before_cpu = min(cpu for _, cpu in with_indexes[name])
-                after_cpu = min(cpu for _, cpu in without[name])
-                print(
-                    f"    {case:<7} {method + ':':<16} with {before_seconds:.3f} s, "
-                    f"without {_rate(len(rows), after_seconds)} "
-                    f"({100 * (after_seconds / before_seconds - 1):+.0f}% wall time, "
-                    f"{100 * (after_cpu / before_cpu - 1):+.0f}% CPU)"
-                )
-            for label, case, method, raw in report:
-                copy = best_wall(without, ("insert", raw)) / best_wall(without, (case, method))
-                ratio = ratios(without, ("insert", raw), (case, method))
-                print(f"    {label:<18} ours / {raw} {ratio}: {_verdict(copy, COPY_TARGET)}")
+            )
+            as_is()
+            base = variants.pop("as it is")
+            print(f"  prototypes, interleaved with the code as it is, best of {args.repeats}:")
+            for variant, rounds in variants.items():
+                print(f"    {variant}:")
+                for name in names:
+                    case, method = name
+                    before_seconds, after_seconds = best_wall(base, name), best_wall(rounds, name)
+                    before_cpu = min(cpu for _, cpu in base[name])
+                    after_cpu = min(cpu for _, cpu in rounds[name])
+                    print(
+                        f"      {case:<7} {method + ':':<16} {before_seconds:.3f} s -> "
+                        f"{_rate(len(rows), after_seconds)} "
+                        f"({100 * (after_seconds / before_seconds - 1):+.0f}% wall time, "
+                        f"{100 * (after_cpu / before_cpu - 1):+.0f}% CPU)"
+                    )
+                for label, case, method, raw in report:
+                    copy = best_wall(rounds, ("insert", raw)) / best_wall(rounds, (case, method))
+                    line = (
+                        f"      {label:<18} ours / {raw} "
+                        f"{ratios(rounds, ('insert', raw), (case, method))}: "
+                        f"{_verdict(copy, COPY_TARGET)}"
+                    )
+                    if "DELETE" in variant:
+                        orm = best_wall(times, (case, "bulk_create")) / best_wall(
+                            rounds, (case, method)
+                        )
+                        line += f"; ours / bulk_create (its runs above) {orm:.2f}x: "
+                        line += _verdict(orm, WRITE_TARGET)
+                    print(line)
 
         for failure in failures:
             print(f"  CORRECTNESS FAILURE: {failure}")
