@@ -3,7 +3,7 @@ visible, with real workers.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_incremental \\
     REDIS_URL=redis://127.0.0.1:6379/14 \\
-        python -m bench.incremental [--companies N] [--programs N] [--saves N] [--prototype]
+        python -m bench.incremental [--companies N] [--programs N] [--saves N]
 
 Creates its own PostgreSQL database, generates programs and companies (`bench.fixtures`), and
 stores every company's matches up front (evaluated in this process, written with COPY), so the
@@ -20,9 +20,7 @@ against the same engine run in this process.
 
 Prints p50/p95/max against the 2 s target (nearest-rank percentiles), the time the save itself
 took, and the workers' own task times from their logs; last, one company's scoring pass taken
-apart step by step in this process (with the prototype statements of `bench.write_path`).
-``--prototype`` then repeats the saves with workers running that prototype
-(``-A bench.write_path:prototype_app``).
+apart step by step in this process (the statements of `store_matches`, via `bench.write_path`).
 Exits 1 if a company's stored matches differ from the in-process evaluation, or a save is not
 visible within ``--timeout``.
 """
@@ -139,14 +137,13 @@ def _phase(
     failures: list[str],
     *,
     label: str,
-    app: str = "matchmaker",
 ) -> None:
-    """Starts the workers of ``app``, warms them up, saves ``args.saves`` profiles taken from
+    """Starts the workers, warms them up, saves ``args.saves`` profiles taken from
     ``chosen`` one at a time, and prints what it measured."""
     latencies: list[float] = []
     saves: list[float] = []
     warm_up: list[float] = []
-    with workers(args.workers, app=app) as started:
+    with workers(args.workers) as started:
         while chosen and len(warm_up) < 2 * args.workers + 4:
             if all(TASK_DONE.search(worker.output()) for worker in started):
                 break
@@ -172,10 +169,6 @@ def _phase(
             for seconds in found[tasks_before[name] :]
         ]
         per_worker = {name: len(found) - tasks_before[name] for name, found in done.items()}
-        if app != "matchmaker" and not all(
-            "bench prototype:" in worker.output() for worker in started
-        ):
-            failures.append(f"{label}: a worker did not load the prototype")
 
     print(f"  {label}:")
     print(
@@ -216,11 +209,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--timeout", type=float, default=30, help="seconds one save may take (%(default)s)"
     )
-    parser.add_argument(
-        "--prototype",
-        action="store_true",
-        help="then the same with workers running bench.write_path's prototype DELETEs",
-    )
     args = parser.parse_args(argv)
 
     with bench_database("bench_incremental"):
@@ -241,8 +229,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         complete = list(
             Company.objects.exclude(country="").order_by("pk").values_list("pk", flat=True)
         )
-        phases = 2 if args.prototype else 1
-        chosen = rng.sample(complete, phases * (args.saves + 2 * args.workers + 4))
+        chosen = rng.sample(complete, args.saves + 2 * args.workers + 4)
         user = User.objects.create_user(email="bench@example.org")
         CompanyMembership.objects.bulk_create(
             CompanyMembership(user=user, company_id=company_id, role=CompanyMembership.Role.OWNER)
@@ -251,16 +238,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         failures: list[str] = []
         sample = chosen[0]
         _phase(args, rng, chosen, user, failures, label="workers as they are")
-        if args.prototype:
-            _phase(
-                args,
-                rng,
-                chosen,
-                user,
-                failures,
-                label="prototype: workers whose storage DELETEs are restricted by the scope",
-                app="bench.write_path:prototype_app",
-            )
         # Where a save's task spends its time: one company's pass, step by step, here.
         breakdown = pass_step_by_step(Company.objects.filter(pk=sample))
         print_steps(

@@ -4,7 +4,6 @@ the sum of the floors, measured in the same run.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_rescore \\
     REDIS_URL=redis://127.0.0.1:6379/14 \\
         python -m bench.rescore [--companies N] [--programs N] [--chunk-sizes N,N] [--table both]
-            [--prototype]
 
 Creates its own PostgreSQL database and generates programs and companies (`bench.fixtures`).
 
@@ -24,8 +23,7 @@ the run's finish as the poller sees it (every 50 ms). A COPY floor is taken befo
 after the last, and the best counts, so the floors and the runs are interleaved. While a run
 goes, the resident memory of each worker's process tree is sampled, and each process's own peak
 (``VmHWM``) is read. Last, one chunk is scored in this process step by step, to show where a
-chunk's time goes. ``--prototype`` repeats every run, right after it, with workers running the
-write-path change prototyped in `bench.write_path` (``-A bench.write_path:prototype_app``).
+chunk's time goes.
 
 Prints wall time, the floors, their sum, the ratio to the 2x budget, pairs/s, stored rows and
 memory. Exits 1 if a stored table differs from the in-process evaluation (company, program,
@@ -175,12 +173,11 @@ def _one_run(
     pairs: int,
     results: list[tuple[str, float, int]],
     failures: list[str],
-    app: str = "matchmaker",
 ) -> bool:
     """Starts the workers, runs a full rescore, checks and prints it; False if it timed out."""
     from matchmaker.models import Match
 
-    with workers(args.workers, app=app, MATCHING_CHUNK_SIZE=str(size)) as started:
+    with workers(args.workers, MATCHING_CHUNK_SIZE=str(size)) as started:
         _reset_runs()
         try:
             wall, run = _run(started, args.timeout)
@@ -196,10 +193,6 @@ def _one_run(
         if run.chunks_failed:
             failures.append(f"{label}: {run.chunks_failed} chunks failed")
         chunks_by = {worker.name: len(CHUNK_DONE.findall(worker.output())) for worker in started}
-        if app != "matchmaker" and not all(
-            "bench prototype:" in worker.output() for worker in started
-        ):
-            failures.append(f"{label}: a worker did not load the prototype")
         results.append((label, wall, stored))
         print(f"  run, {label}:")
         print(
@@ -248,11 +241,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--timeout", type=float, default=300, help="seconds a run may take (%(default)s)"
     )
-    parser.add_argument(
-        "--prototype",
-        action="store_true",
-        help="each run again with workers running bench.write_path's prototype DELETEs",
-    )
     args = parser.parse_args(argv)
     sizes = [int(size) for size in args.chunk_sizes.split(",") if size.strip()]
 
@@ -281,20 +269,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             return evaluation + encoding + min(copy_times)
 
         tables = ("empty", "stored") if args.table == "both" else (args.table,)
-        apps = [("", "matchmaker")]
-        if args.prototype:
-            apps.append(("prototype workers, ", "bench.write_path:prototype_app"))
-        for size, table, (prefix, app) in itertools.product(sizes, tables, apps):
+        for size, table in itertools.product(sizes, tables):
             # A COPY floor before every run (the best of them counts); it leaves the table
             # holding every row at the current versions: the "stored" starting point.
             copy_times.append(_copy_floor(rows))
             if table == "empty":
                 truncate_matches()
             label = (
-                f"{prefix}chunk size {size}, "
+                f"chunk size {size}, "
                 f"{'empty table' if table == 'empty' else 'every row already stored'}"
             )
-            if not _one_run(args, size, label, expected, pairs, results, failures, app=app):
+            if not _one_run(args, size, label, expected, pairs, results, failures):
                 break
         copy_times.append(_copy_floor(rows))
         breakdown = _chunk_breakdown(sizes[0])

@@ -1,7 +1,7 @@
 """Write path benchmark (DESIGN §11): storing matches against two baselines, same process.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_write_path \\
-        python -m bench.write_path [--companies N] [--programs N] [--repeats N] [--prototype]
+        python -m bench.write_path [--companies N] [--programs N] [--repeats N]
 
 Creates its own PostgreSQL database, generates programs and companies (`bench.fixtures`), scores
 every pair in memory with `evaluate_pairs` (real outcomes; only eligible, incomplete and
@@ -20,10 +20,8 @@ scale); each as one call for all rows and "in chunks": one call (one transaction
 ``--chunk`` companies, as the workers store. Runs are interleaved, the order rotating each
 repeat, and the best of ``--repeats`` counts: the machine is shared, and the best run is the
 least disturbed; CPU time (this process and its PostgreSQL backend) is printed next to wall
-time, being less disturbed by other jobs. Then ours is taken apart statement by statement, with
-prototype DELETEs timed beside the real ones. ``--prototype`` runs everything again, interleaved,
-(a) without the match table's two redundant indexes and (b) with the write path's DELETEs
-restricted by the scope, and prints the change.
+time, being less disturbed by other jobs. Then ours is taken apart statement by statement, running
+the same SQL as `store_matches` on PostgreSQL.
 
 Exits 1 only when a stored table is not what was written.
 """
@@ -31,7 +29,6 @@ Exits 1 only when a stored table is not what was written.
 import argparse
 import dataclasses
 import json
-import logging
 import sys
 import time
 from collections import Counter
@@ -51,93 +48,6 @@ from bench.fixtures import (
 WRITE_TARGET = 2.5  # x bulk_create
 COPY_TARGET = 0.6  # x raw COPY
 BATCH_SIZES = (500, 1000, 2000, 5000)
-
-
-# The scope's companies as an array the planner treats as small: no parameter needed.
-SCOPE_ARRAY = "m.company_id = ANY(ARRAY(SELECT company_id FROM match_scope_companies))"
-DROPPED_MARKER = "WHERE m.profile_version <= c.profile_version"
-NOT_OPEN_MARKER = "WHERE pr.status <> 'open'"
-_ORIGINAL: dict[str, str] = {}
-
-
-def patch_storage_prototype(*, on: bool = True) -> None:
-    """Puts the prototype DELETEs (each restricted by `SCOPE_ARRAY`) into `matchmaker.storage`
-    in this process, or (``on=False``) puts the originals back. Workers started with
-    ``-A bench.write_path:prototype_app`` run it in every pool process."""
-    from matchmaker import storage
-
-    _ORIGINAL.setdefault("dropped", storage._DELETE_DROPPED)
-    _ORIGINAL.setdefault("not_open", storage._DELETE_NOT_OPEN)
-    storage._DELETE_DROPPED = _ORIGINAL["dropped"]
-    storage._DELETE_NOT_OPEN = _ORIGINAL["not_open"]
-    if on:
-        storage._DELETE_DROPPED = _ORIGINAL["dropped"].replace(
-            DROPPED_MARKER, f"{DROPPED_MARKER} AND {SCOPE_ARRAY}"
-        )
-        storage._DELETE_NOT_OPEN = _ORIGINAL["not_open"].replace(
-            NOT_OPEN_MARKER, f"{NOT_OPEN_MARKER} AND {SCOPE_ARRAY}"
-        )
-
-
-def __getattr__(name: str) -> Any:
-    """``prototype_app``: the Celery app, patched with the prototype in every pool process
-    (after the fork, when Django is ready). Built on first access, so that importing this
-    module changes nothing."""
-    if name != "prototype_app":
-        raise AttributeError(name)
-    from celery.signals import worker_process_init
-
-    from matchmaker.celery import app
-
-    def patch(**_kwargs: object) -> None:
-        patch_storage_prototype()
-        # Proof in the worker's log that it runs the prototype.
-        logging.getLogger(__name__).warning("bench prototype: storage DELETEs restricted by scope")
-
-    worker_process_init.connect(patch, weak=False)
-    return app
-
-
-def _prototype_deletes(companies: dict[int, int]) -> list[tuple[str, str, list[Any]]]:
-    """Prototypes: the write path's DELETEs told which companies they may touch, so that
-    PostgreSQL reads those through an index instead of scanning the whole match table when it
-    cannot estimate the scope (a temporary table has no statistics). Label, SQL, parameters."""
-    from matchmaker import storage
-
-    ids = sorted(companies)
-    dropped, not_open = DROPPED_MARKER, NOT_OPEN_MARKER
-    assert dropped in storage._DELETE_DROPPED and not_open in storage._DELETE_NOT_OPEN
-    return [
-        (
-            "prototype: DELETE dropped … AND m.company_id = ANY(ids)",
-            storage._DELETE_DROPPED.replace(dropped, f"{dropped} AND m.company_id = ANY(%s)"),
-            [ids],
-        ),
-        (
-            "prototype: DELETE dropped … AND m.company_id BETWEEN first AND last",
-            storage._DELETE_DROPPED.replace(
-                dropped, f"{dropped} AND m.company_id BETWEEN %s AND %s"
-            ),
-            [ids[0], ids[-1]],
-        ),
-        (
-            "prototype: DELETE dropped … AND both of those",
-            storage._DELETE_DROPPED.replace(
-                dropped, f"{dropped} AND m.company_id BETWEEN %s AND %s AND m.company_id = ANY(%s)"
-            ),
-            [ids[0], ids[-1], ids],
-        ),
-        (
-            "prototype: DELETE dropped … AND m.company_id = ANY(ARRAY(scope))",
-            storage._DELETE_DROPPED.replace(dropped, f"{dropped} AND {SCOPE_ARRAY}"),
-            [],
-        ),
-        (
-            "prototype: DELETE not open … AND m.company_id = ANY(ARRAY(scope))",
-            storage._DELETE_NOT_OPEN.replace(not_open, f"{not_open} AND {SCOPE_ARRAY}"),
-            [],
-        ),
-    ]
 
 
 # Every round's (wall, CPU) seconds of each (case, method).
@@ -284,17 +194,14 @@ def _ours_step_by_step(
             lambda: copy(cursor, "match_stage", storage.COLUMNS, encoded),
         )
         timed("INSERT … ON CONFLICT DO UPDATE WHERE", lambda: cursor.execute(storage._UPSERT))
-        # The prototypes first, each rolled back, so that they and the real statements see the
-        # same rows; their times are kept apart from the total.
-        prototype: dict[str, float] = {}
-        for label, statement, params in _prototype_deletes(companies):
-            cursor.execute("SAVEPOINT prototype")
-            start_prototype = time.perf_counter()
-            cursor.execute(statement, params)
-            prototype[label] = time.perf_counter() - start_prototype
-            cursor.execute("ROLLBACK TO SAVEPOINT prototype")
-        timed("DELETE dropped pairs", lambda: cursor.execute(storage._DELETE_DROPPED))
-        timed("DELETE pairs of programs not open", lambda: cursor.execute(storage._DELETE_NOT_OPEN))
+        timed(
+            "DELETE dropped pairs",
+            lambda: cursor.execute(storage.DELETE_DROPPED["postgresql"]),
+        )
+        timed(
+            "DELETE pairs of programs not open",
+            lambda: cursor.execute(storage.DELETE_NOT_OPEN["postgresql"]),
+        )
         timed(
             "DROP staging tables",
             lambda: [
@@ -302,10 +209,7 @@ def _ours_step_by_step(
             ],
         )
     timed("COMMIT", lambda: atomic.__exit__(None, None, None))
-    elapsed = time.perf_counter() - start - sum(prototype.values())
-    steps["total"] = steps.get("total", 0.0) + elapsed
-    for name, seconds in prototype.items():
-        steps[name] = steps.get(name, 0.0) + seconds
+    steps["total"] = steps.get("total", 0.0) + time.perf_counter() - start
 
 
 def _stored() -> dict[tuple[int, int], tuple[Any, ...]]:
@@ -358,48 +262,12 @@ def _verdict(value: float, target: float) -> str:
     return f"target >= {target}x: MISSED by {100 * (1 - value / target):.0f}%"
 
 
-def _index_definitions() -> dict[str, str]:
-    """Single-column indexes of the match table that lead a wider index too (Django's
-    foreign-key indexes on ``company_id``, led by the unique (company, program) constraint, and
-    on ``program_id``, led by ``match_program_ranking``): name -> CREATE INDEX statement."""
-    from django.db import connection
-
-    from matchmaker import storage
-
-    with connection.cursor() as cursor:
-        found = connection.introspection.get_constraints(cursor, storage.MATCH_TABLE)
-        wider = [info["columns"] for info in found.values() if len(info["columns"] or ()) > 1]
-        names = [
-            name
-            for name, info in found.items()
-            if info["index"]
-            and not info["unique"]
-            and len(info["columns"]) == 1
-            and any(columns[0] == info["columns"][0] for columns in wider)
-        ]
-        cursor.execute(
-            "SELECT indexname, indexdef FROM pg_indexes WHERE indexname = ANY(%s)", [names]
-        )
-        return dict(cursor.fetchall())
-
-
-def _set_redundant_indexes(definitions: dict[str, str], *, present: bool) -> None:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        for name, definition in sorted(definitions.items()):
-            if present:
-                cursor.execute(definition.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS"))
-            else:
-                cursor.execute(f'DROP INDEX IF EXISTS "{name}"')
-
-
 def print_steps(label: str, steps: dict[str, float]) -> None:
-    """A step-by-step breakdown; prototypes (kept out of the total) are marked as such."""
+    """A step-by-step breakdown: each step's time and its share of the total."""
     print(f"  {label}:")
     for step, seconds in steps.items():
         share = 100 * seconds / steps["total"]
-        print(f"    {step:<66} {seconds * 1e3:8.1f} ms  {share:5.1f}%")
+        print(f"    {step:<46} {seconds * 1e3:8.1f} ms  {share:5.1f}%")
 
 
 def pass_step_by_step(companies: Any) -> dict[str, float]:
@@ -427,14 +295,8 @@ def pass_step_by_step(companies: Any) -> dict[str, float]:
         {program.id: program.rules_version for program in programs},
         store,
     )
-    prototypes = {name: value for name, value in store.items() if name.startswith("prototype")}
-    steps.update(
-        (f"store: {name}", value)
-        for name, value in store.items()
-        if name != "total" and name not in prototypes
-    )
+    steps.update((f"store: {name}", value) for name, value in store.items() if name != "total")
     steps["total"] = sum(steps.values())
-    steps.update(prototypes)
     steps["rows"] = len(rows)
     return steps
 
@@ -454,11 +316,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=int,
         default=500,
         help="companies per call in the chunked runs, MATCHING_CHUNK_SIZE's default (%(default)s)",
-    )
-    parser.add_argument(
-        "--prototype",
-        action="store_true",
-        help="also run ours and COPY without the two redundant indexes (A/B, interleaved)",
     )
     args = parser.parse_args(argv)
 
@@ -549,25 +406,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             ("update", "bulk_create"): (lambda: _bulk_create(newer, batch), prefill, rows),
         }
 
-        def measure(
-            names: Sequence[tuple[str, str]], setups: Sequence[Callable[[], None]] = (lambda: None,)
-        ) -> list[Rounds]:
-            """Each job's wall and CPU time in every round, under each setup; all interleaved,
-            the order rotating from round to round."""
-            rounds: list[Rounds] = [{name: [] for name in names} for _ in setups]
-            # Job-major: a job's setups run back to back, so an A/B compares runs close in time.
-            runs = [(setup, name) for name in names for setup in range(len(setups))]
+        def measure(names: Sequence[tuple[str, str]]) -> Rounds:
+            """Each job's wall and CPU time in every round; all interleaved, the order rotating
+            from round to round."""
+            rounds: Rounds = {name: [] for name in names}
+            runs = list(names)
             for repeat in range(args.repeats):
                 turn = repeat % len(runs)
-                for setup, name in runs[turn:] + runs[:turn]:
+                for name in runs[turn:] + runs[:turn]:
                     job, before, written = jobs[name]
-                    setups[setup]()
                     before()
                     cpu = cpu_seconds()
                     wall = time.perf_counter()
                     job()
                     wall = time.perf_counter() - wall
-                    rounds[setup][name].append((wall, cpu_seconds() - cpu))
+                    rounds[name].append((wall, cpu_seconds() - cpu))
                     check(" ".join(name), written, full=name[1] == "ours" and repeat == 0)
             return rounds
 
@@ -584,7 +437,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         def best_wall(rounds: Rounds, name: tuple[str, str]) -> float:
             return min(wall for wall, _ in rounds[name])
 
-        (times,) = measure(list(jobs))
+        times = measure(list(jobs))
         calls = len(chunks)
         print(
             f"  best of {args.repeats} interleaved runs, {len(rows):,} rows; 'in chunks' = "
@@ -638,68 +491,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if steps["total"] < fastest.get("total", float("inf")):
                     fastest = steps
             print_steps(f"ours step by step, {label}, the fastest of {repeats}", fastest)
-
-        if args.prototype:
-            # A/B/C, interleaved: as it is; without the two redundant indexes; with the write
-            # path's DELETEs restricted by the scope (bench.write_path's prototype).
-            definitions = _index_definitions()
-
-            def as_is() -> None:
-                _set_redundant_indexes(definitions, present=True)
-                patch_storage_prototype(on=False)
-
-            def lean_indexes() -> None:
-                _set_redundant_indexes(definitions, present=False)
-                patch_storage_prototype(on=False)
-
-            def scoped_deletes() -> None:
-                _set_redundant_indexes(definitions, present=True)
-                patch_storage_prototype(on=True)
-
-            # bulk_create is not timed again: the DELETEs do not touch it (its times above hold),
-            # and without the indexes it would gain too, so only the ratio to COPY is printed.
-            names = [name for name in jobs if name[1] != "bulk_create"]
-            variants = dict(
-                zip(
-                    (
-                        "as it is",
-                        f"without the redundant indexes {', '.join(sorted(definitions))}",
-                        "with the DELETEs restricted by the scope",
-                    ),
-                    measure(names, (as_is, lean_indexes, scoped_deletes)),
-                    strict=True,
-                )
-            )
-            as_is()
-            base = variants.pop("as it is")
-            print(f"  prototypes, interleaved with the code as it is, best of {args.repeats}:")
-            for variant, rounds in variants.items():
-                print(f"    {variant}:")
-                for name in names:
-                    case, method = name
-                    before_seconds, after_seconds = best_wall(base, name), best_wall(rounds, name)
-                    before_cpu = min(cpu for _, cpu in base[name])
-                    after_cpu = min(cpu for _, cpu in rounds[name])
-                    print(
-                        f"      {case:<7} {method + ':':<16} {before_seconds:.3f} s -> "
-                        f"{_rate(len(rows), after_seconds)} "
-                        f"({100 * (after_seconds / before_seconds - 1):+.0f}% wall time, "
-                        f"{100 * (after_cpu / before_cpu - 1):+.0f}% CPU)"
-                    )
-                for label, case, method, raw in report:
-                    copy = best_wall(rounds, ("insert", raw)) / best_wall(rounds, (case, method))
-                    line = (
-                        f"      {label:<18} ours / {raw} "
-                        f"{ratios(rounds, ('insert', raw), (case, method))}: "
-                        f"{_verdict(copy, COPY_TARGET)}"
-                    )
-                    if "DELETE" in variant:
-                        orm = best_wall(times, (case, "bulk_create")) / best_wall(
-                            rounds, (case, method)
-                        )
-                        line += f"; ours / bulk_create (its runs above) {orm:.2f}x: "
-                        line += _verdict(orm, WRITE_TARGET)
-                    print(line)
 
         for failure in failures:
             print(f"  CORRECTNESS FAILURE: {failure}")

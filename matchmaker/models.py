@@ -1,7 +1,10 @@
-"""Stored results of matching: one row per (company, open program) worth showing, and runs."""
+"""Stored results of matching (one row per company and open program worth showing), scoring runs,
+and the email outbox with what each user chose to receive."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -19,11 +22,13 @@ class Match(models.Model):
         INCOMPLETE = "incomplete", _("Incomplete")
         INELIGIBLE = "ineligible", _("Ineligible")
 
+    # Both foreign keys lead an index below (the unique pair and the ranking), so neither needs
+    # one of its own: fewer indexes to maintain on every rescore.
     company = models.ForeignKey(
-        "applicants.Company", on_delete=models.CASCADE, related_name="matches"
+        "applicants.Company", on_delete=models.CASCADE, related_name="matches", db_index=False
     )
     program = models.ForeignKey(
-        "programs.Program", on_delete=models.CASCADE, related_name="matches"
+        "programs.Program", on_delete=models.CASCADE, related_name="matches", db_index=False
     )
     eligibility = models.CharField(_("eligibility"), max_length=12, choices=Eligibility.choices)
     # Lower ranks first: eligible 0, incomplete 1, ineligible 2 — an index-friendly sort key.
@@ -136,3 +141,120 @@ class ScoringChunk(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run_id}#{self.index} [{self.first_company_id}..{self.last_company_id}]"
+
+
+class Notification(models.Model):
+    """One email of the outbox: written down first (rendered, in the recipient's language),
+    then sent by the sender task. ``key`` names what the mail is about — recipient, event,
+    object and, for reminders, deadline and offset — so a second beat, a retried task or a
+    second worker that would send the same mail finds the row already there."""
+
+    class Kind(models.TextChoices):
+        VERIFY_EMAIL = "verify-email", _("Email address verification")
+        COMPANY_INVITATION = "company-invitation", _("Invitations to join a company")
+        PARTNERSHIP_REQUEST = "partnership-request", _("Partnership requests")
+        APPLY_INVITATION = "apply-invitation", _("Invitations to apply")
+        APPLICATION_SUBMITTED = "application-submitted", _("Applications submitted")
+        APPLICATION_DECISION = "application-decision", _("Decisions on applications")
+        DEADLINE_REMINDER = "deadline-reminder", _("Deadline reminders")
+        DEADLINE_CHANGED = "deadline-changed", _("Deadlines moved")
+        NEW_MATCHES = "new-matches", _("New matching programs")
+
+    # Mail a user cannot switch off: it answers something they just did.
+    TRANSACTIONAL = frozenset({Kind.VERIFY_EMAIL})
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting to be sent")
+        SENDING = "sending", _("Being sent")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        SUPPRESSED = "suppressed", _("Not sent (unsubscribed)")
+
+    key = models.CharField(_("key"), max_length=300, unique=True)
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        help_text=_("Empty when the address has no account yet (an invitation)."),
+    )
+    to_email = models.EmailField(_("to"))
+    subject = models.TextField(_("subject"))
+    body_text = models.TextField(_("text body"))
+    body_html = models.TextField(_("HTML body"), blank=True)
+    headers = models.JSONField(_("extra headers"), default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(status="pending"),
+                name="notification_due",
+            ),
+            models.Index(
+                fields=["claimed_at"],
+                condition=Q(status="sending"),
+                name="notification_claimed",
+            ),
+            models.Index(fields=["recipient", "kind"], name="notification_recipient_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.to_email} ({self.status})"
+
+
+class EmailOptOut(models.Model):
+    """A user's "no more of these": one row per switched-off kind of mail."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="email_opt_outs"
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=Notification.Kind.choices)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("email opt-out")
+        verbose_name_plural = _("email opt-outs")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="email_opt_out_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: no {self.kind}"
+
+
+class ProgramAnnouncement(models.Model):
+    """A program a user has been told matches one of their companies (the new-matches digest),
+    so that no digest repeats it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="program_announcements"
+    )
+    program = models.ForeignKey(
+        "programs.Program", on_delete=models.CASCADE, related_name="announcements"
+    )
+    announced_at = models.DateTimeField(_("announced"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("program announcement")
+        verbose_name_plural = _("program announcements")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "program"], name="program_announcement_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} told of {self.program_id}"

@@ -97,15 +97,23 @@ WHERE {MATCH_TABLE}.rules_version <= excluded.rules_version
   AND {MATCH_TABLE}.profile_version <= excluded.profile_version
 """
 
+# On PostgreSQL the scope's company ids are also given as an array, so the planner reaches the
+# stored rows through the (company, program) index instead of scanning the whole table.
+_SCOPE_BY_INDEX = {
+    "postgresql": "AND m.company_id = ANY(ARRAY(SELECT company_id FROM match_scope_companies))",
+    "sqlite": "",
+}
+
 # Pairs of the scored scope that were evaluated and are not worth keeping any more; a row
 # computed from newer versions than this pass saw is left alone.
-_DELETE_DROPPED = f"""
-DELETE FROM {MATCH_TABLE} WHERE id IN (
-    SELECT m.id FROM {MATCH_TABLE} m
+_DELETE_DROPPED_TEMPLATE = """
+DELETE FROM {table} WHERE id IN (
+    SELECT m.id FROM {table} m
     JOIN match_scope_companies c ON c.company_id = m.company_id
     JOIN match_scope_programs p ON p.program_id = m.program_id
     WHERE m.profile_version <= c.profile_version
       AND m.rules_version <= p.rules_version
+      {scope}
       AND NOT EXISTS (
           SELECT 1 FROM match_stage s
           WHERE s.company_id = m.company_id AND s.program_id = m.program_id
@@ -114,14 +122,24 @@ DELETE FROM {MATCH_TABLE} WHERE id IN (
 """
 
 # A company scored against every open program keeps no rows of programs that are not open.
-_DELETE_NOT_OPEN = f"""
-DELETE FROM {MATCH_TABLE} WHERE id IN (
-    SELECT m.id FROM {MATCH_TABLE} m
+_DELETE_NOT_OPEN_TEMPLATE = """
+DELETE FROM {table} WHERE id IN (
+    SELECT m.id FROM {table} m
     JOIN match_scope_companies c ON c.company_id = m.company_id
     JOIN programs_program pr ON pr.id = m.program_id
     WHERE pr.status <> 'open'
+      {scope}
 )
 """
+
+DELETE_DROPPED = {
+    vendor: _DELETE_DROPPED_TEMPLATE.format(table=MATCH_TABLE, scope=scope)
+    for vendor, scope in _SCOPE_BY_INDEX.items()
+}
+DELETE_NOT_OPEN = {
+    vendor: _DELETE_NOT_OPEN_TEMPLATE.format(table=MATCH_TABLE, scope=scope)
+    for vendor, scope in _SCOPE_BY_INDEX.items()
+}
 
 
 def _json(value: Any) -> str:
@@ -191,10 +209,10 @@ def store_matches(
         )
         cursor.execute(_UPSERT)
         stored = cursor.rowcount
-        cursor.execute(_DELETE_DROPPED)
+        cursor.execute(DELETE_DROPPED[vendor])
         removed = cursor.rowcount
         if only_open_programs:
-            cursor.execute(_DELETE_NOT_OPEN)
+            cursor.execute(DELETE_NOT_OPEN[vendor])
             removed += cursor.rowcount
         for table in _STAGE_TABLES:
             cursor.execute(f"DROP TABLE {schema}.{table}")
