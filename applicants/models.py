@@ -56,6 +56,25 @@ class User(AbstractUser):
     )
     email_verified_at = models.DateTimeField(_("email verified"), null=True, blank=True)
 
+    class Digest(models.TextChoices):
+        DAILY = "daily", _("Daily")
+        WEEKLY = "weekly", _("Weekly")
+        OFF = "off", _("Never")
+
+    digest = models.CharField(
+        _("new matching programs"),
+        max_length=10,
+        choices=Digest.choices,
+        default=Digest.WEEKLY,
+        help_text=_("How often to hear about newly opened programs your companies match."),
+    )
+    digest_sent_at = models.DateTimeField(_("last digest"), null=True, blank=True)
+    # The secret part of the user's calendar feed address; empty until the feed is first used,
+    # and replaced when the user asks for a new address.
+    calendar_token = models.CharField(
+        _("calendar token"), max_length=64, unique=True, null=True, blank=True, editable=False
+    )
+
     objects = AccountManager()  # type: ignore[misc]
 
     USERNAME_FIELD = "email"
@@ -508,3 +527,27 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reviewer} on {self.application_id}"
+
+
+class Follow(models.Model):
+    """A user who asked to hear about a program: its deadlines in their calendar feed and, when
+    one of their companies is matched eligible, its deadline reminders."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows"
+    )
+    program = models.ForeignKey(
+        "programs.Program", on_delete=models.CASCADE, related_name="followers"
+    )
+    created_at = models.DateTimeField(_("followed"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("followed program")
+        verbose_name_plural = _("followed programs")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "program"], name="follow_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} follows {self.program_id}"

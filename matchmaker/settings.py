@@ -316,6 +316,21 @@ CELERY_BEAT_SCHEDULE = {
         "task": "matchmaker.reconcile",
         "schedule": env_int("MATCHING_RECONCILE_SECONDS", 300, minimum=5),
     },
+    # Sends what the outbox holds and retries what failed; new mail also wakes the sender at
+    # once, so this sweep only picks up what a lost message or a crash left behind.
+    "outbox-send": {
+        "task": "matchmaker.send_outbox",
+        "schedule": env_int("OUTBOX_SWEEP_SECONDS", 60, minimum=5),
+    },
+    # Deadline reminders at each program's offsets, and the new-matches digests that are due.
+    "deadline-reminders": {
+        "task": "programs.send_reminders",
+        "schedule": env_int("REMINDER_TICK_SECONDS", 900, minimum=5),
+    },
+    "new-matches-digest": {
+        "task": "programs.send_digests",
+        "schedule": env_int("DIGEST_TICK_SECONDS", 3600, minimum=5),
+    },
 }
 
 # Matching: companies per chunk of a fan-out; how long a changed profile may wait for its own
@@ -338,6 +353,8 @@ if EMAIL_HOST:
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = env_path("EMAIL_FILE_PATH", VAR_DIR / "mail")
+# Where links in mail sent from the background point (scheme and host, no path).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Pilot programs <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -91,6 +91,13 @@ class StaffMembership(TimeStamped):
         return f"{self.user} @ {self.agency} ({self.get_role_display()})"
 
 
+def default_reminder_offsets() -> list[int]:
+    return [14, 3, 1]
+
+
+MAX_REMINDER_DAYS = 90
+
+
 class ProgramQuerySet(models.QuerySet["Program"]):
     def published(self) -> "ProgramQuerySet":
         """Programs the public may see: anything that is not a draft."""
@@ -152,6 +159,12 @@ class Program(TimeStamped):
         help_text=_('Languages the program accepts applications in, e.g. ["en", "ru"].'),
     )
     website = models.URLField(_("website"), blank=True)
+    reminder_offsets = models.JSONField(
+        _("reminder days"),
+        default=default_reminder_offsets,
+        blank=True,
+        help_text=_("Days before each stage deadline to remind vendors, e.g. [14, 3, 1]."),
+    )
     rules_version = models.PositiveIntegerField(_("rules version"), default=1, editable=False)
     # The rules version whose rescore of every company finished; behind means one is due.
     scored_rules_version = models.PositiveIntegerField(
@@ -210,6 +223,16 @@ class Program(TimeStamped):
             isinstance(code, str) and 2 <= len(code) <= 10 for code in languages
         ):
             errors["languages"] = _('Give a list of language codes, e.g. ["en", "zh-hant"].')
+        offsets = self.reminder_offsets
+        if not isinstance(offsets, list) or not all(
+            isinstance(days, int) and not isinstance(days, bool) and 1 <= days <= MAX_REMINDER_DAYS
+            for days in offsets
+        ):
+            errors["reminder_offsets"] = _(
+                "Give whole numbers of days between 1 and %(max)d, e.g. [14, 3, 1]."
+            ) % {"max": MAX_REMINDER_DAYS}
+        else:
+            self.reminder_offsets = sorted(set(offsets), reverse=True)
         if errors:
             raise ValidationError(errors)
 
