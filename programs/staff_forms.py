@@ -1,4 +1,5 @@
-"""Forms of the staff workspace: decisions, notes, reviewer assignment, reviews, abstentions.
+"""Forms of the staff workspace: decisions, notes, reviewer assignment, reviews, abstentions,
+the team.
 
 They validate input only; the services (``applicants.applications``, ``programs.reviews``) decide
 and write, and their errors come back onto these forms next to the field they concern.
@@ -13,6 +14,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from applicants.models import User
+from programs.models import StaffMembership
 from programs.reviews import MAX_SCORE, MIN_SCORE, ReviewCriterion
 
 if TYPE_CHECKING:
@@ -149,3 +151,24 @@ class AbstainForm(StaffForm):
             "E.g. you worked for the company or a competitor. Your scores, if any, stop counting."
         ),
     )
+
+
+class TeamMemberForm(StaffForm):
+    email = forms.EmailField(
+        label=_("Email address"),
+        help_text=_("The address your colleague signs in with."),
+        max_length=254,
+    )
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=StaffMembership.Role.choices,
+        initial=StaffMembership.Role.REVIEWER,
+        help_text=_(
+            "Agency admins manage rules, stages, decisions and the team; reviewers review the "
+            "applications assigned to them."
+        ),
+    )
+
+
+class TeamRoleForm(StaffForm):
+    role = forms.ChoiceField(label=_("Role"), choices=StaffMembership.Role.choices)

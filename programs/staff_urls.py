@@ -6,7 +6,7 @@ anything else is looked up (``staff_views.access``).
 
 from django.urls import path
 
-from programs.staff_views import applications, decisions, matches, reviews, workspace
+from programs.staff_views import applications, decisions, matches, reviews, team, workspace
 
 app_name = "staff"
 
@@ -44,4 +44,11 @@ urlpatterns = [
         reviews.review_abstain_view,
         name="review-abstain",
     ),
+]
+
+# An agency's team, for its admins.
+urlpatterns += [
+    path("agencies/<slug:agency>/team/", team.team_page, name="team"),
+    path("agencies/<slug:agency>/team/<int:pk>/role/", team.member_role, name="team-role"),
+    path("agencies/<slug:agency>/team/<int:pk>/remove/", team.member_remove, name="team-remove"),
 ]

@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from programs.models import Program, StaffMembership
+from programs.models import Agency, Program, StaffMembership
 
 if TYPE_CHECKING:
     from applicants.models import User
@@ -58,3 +58,20 @@ def staff_program_or_404(user: object, slug: str, *, admin: bool = False) -> Pro
     ):
         raise PermissionDenied
     return program
+
+
+def staff_agency_or_404(user: object, slug: str, *, admin: bool = False) -> Agency:
+    """One of the user's agencies (one they administer, with ``admin``), by slug.
+
+    A vendor gets 403; another agency's staff get 404; a reviewer asking for an admin page of
+    their own agency gets 403.
+    """
+    memberships = staff_agency_ids(user)
+    if not memberships:
+        raise PermissionDenied
+    agency = Agency.objects.filter(slug=slug, pk__in=memberships).first()
+    if agency is None:
+        raise Http404
+    if admin and agency.pk not in staff_agency_ids(user, roles=(StaffMembership.Role.ADMIN,)):
+        raise PermissionDenied
+    return agency

@@ -37,7 +37,14 @@ from applicants.applications import application_start
 from applicants.invitations import invitation_token
 from applicants.models import Application, Company, Document, PartnershipRequest, Review, User
 from applicants.services import api_token_issue, company_create, document_upload
-from programs.models import Criterion, Program, Requirement, RequirementGroup, StaffMembership
+from programs.models import (
+    Agency,
+    Criterion,
+    Program,
+    Requirement,
+    RequirementGroup,
+    StaffMembership,
+)
 from programs.reviews import review_assign, review_criteria
 from tests.factories import AgencyFactory, ProgramFactory, StageFactory, add_criterion
 from tests.staff import make_company, make_staff, owner_of
@@ -414,6 +421,9 @@ STAFF_OBJECT_ROUTES: dict[str, dict[str, str]] = {
     "rules:requirement-add": {"slug": "program", "group_pk": "group"},
     "rules:requirement-edit": {"slug": "program", "requirement_pk": "requirement"},
     "rules:requirement-delete": {"slug": "program", "requirement_pk": "requirement"},
+    "staff:team": {"agency": "agency"},
+    "staff:team-role": {"agency": "agency", "pk": "membership"},
+    "staff:team-remove": {"agency": "agency", "pk": "membership"},
 }
 
 # The staff member's own workspace: vendors get 403; other agencies' staff see only their own.
@@ -430,6 +440,9 @@ STAFF_ADMIN_ONLY = frozenset(
         "staff:application-decline",
         "staff:application-note",
         "staff:application-assign",
+        "staff:team",
+        "staff:team-role",
+        "staff:team-remove",
         # The rule builder, every page of it.
         *(name for name in STAFF_OBJECT_ROUTES if name.startswith("rules:")),
     }
@@ -487,9 +500,18 @@ class StaffTenant:
     group: RequirementGroup
     requirement: Requirement
 
+    @property
+    def agency(self) -> Agency:
+        return self.program.owner
+
+    @property
+    def membership(self) -> StaffMembership:
+        """The reviewer's place in the agency's team."""
+        return StaffMembership.objects.get(user=self.reviewer, agency=self.agency)
+
     def value(self, attribute: str) -> Any:
         target = getattr(self, attribute)
-        return target.slug if attribute == "program" else target.pk
+        return target.slug if attribute in ("program", "agency") else target.pk
 
 
 @dataclass(frozen=True)

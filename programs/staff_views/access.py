@@ -20,7 +20,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpRespons
 from applicants.models import User
 from programs.models import Program
 from programs.staff_session import remember_staff
-from programs.tenancy import is_staff_member, staff_program_or_404
+from programs.tenancy import is_staff_member, staff_agency_or_404, staff_program_or_404
 
 P = ParamSpec("P")
 READ = ("GET",)
@@ -81,6 +81,28 @@ def program_view(
                 return refused
             remember_staff(request)
             return view(request, program, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def agency_admin_view(
+    *, methods: Collection[str] = READ
+) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., Any]]:
+    """A page of one agency (``agency`` slug in the URL) for its admins: a vendor gets 403,
+    staff of other agencies 404, the agency's reviewers 403. The view gets the agency."""
+
+    def decorate(view: Callable[..., HttpResponseBase]) -> Callable[..., Any]:
+        @login_required
+        @wraps(view)
+        def wrapper(request: HttpRequest, agency: str, **kwargs: Any) -> HttpResponseBase:
+            found = staff_agency_or_404(request.user, agency, admin=True)
+            refused = _not_allowed(request, methods)
+            if refused is not None:
+                return refused
+            remember_staff(request)
+            return view(request, found, **kwargs)
 
         return wrapper
 

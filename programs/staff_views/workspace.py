@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from programs import staff_dashboard, staff_selectors
+from programs import staff_dashboard, staff_selectors, team
 from programs.models import Program, StaffMembership
 from programs.staff_dashboard import HistogramBin
 from programs.staff_views.access import program_view, staff_user, staff_view
@@ -19,7 +19,11 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "staff/workspace_home.html",
-        {"programs": programs, "reviews_waiting": staff_selectors.reviews_waiting(user)},
+        {
+            "programs": programs,
+            "reviews_waiting": staff_selectors.reviews_waiting(user),
+            "admin_agencies": list(team.admin_agencies(user)),
+        },
     )
 
 

@@ -91,12 +91,13 @@ def test_home_makes_a_fixed_number_of_queries(
     client.force_login(admin)
 
     # 1 the session, 2 the user, 3 whether they are staff at all, 4 their agencies, 5 the
-    # programs with their counts, role and next deadline, 6 their agencies again and 7 the
-    # reviews waiting for them.
-    with django_assert_num_queries(7):
+    # programs with their counts, role and next deadline, 6 their agencies again, 7 the
+    # reviews waiting for them and 8 the agencies whose team they manage.
+    with django_assert_num_queries(8):
         response = client.get(HOME)
 
     assert len(response.context["programs"]) == 2
+    assert "Team of Taipei" in text(response)
 
 
 def test_a_vendor_gets_403_and_a_visitor_is_sent_to_sign_in(client: Client) -> None:
