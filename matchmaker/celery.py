@@ -20,3 +20,12 @@ def _create_filesystem_broker_folders(sender: Celery, **kwargs: object) -> None:
         for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
             if options.get(key):
                 Path(options[key]).mkdir(parents=True, exist_ok=True)
+
+
+def _register_heartbeat() -> None:
+    from matchmaker.heartbeat import Heartbeat
+
+    app.steps["worker"].add(Heartbeat)
+
+
+_register_heartbeat()

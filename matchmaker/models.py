@@ -258,3 +258,20 @@ class ProgramAnnouncement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} told of {self.program_id}"
+
+
+class WorkerHeartbeat(models.Model):
+    """The latest sign of life of each Celery worker, written by the worker itself every few
+    seconds (``matchmaker.heartbeat``) and read by ``/health/``."""
+
+    hostname = models.CharField(_("worker"), max_length=255, unique=True)
+    started_at = models.DateTimeField(_("started"))
+    seen_at = models.DateTimeField(_("last seen"))
+
+    class Meta:
+        ordering = ["-seen_at"]
+        verbose_name = _("worker heartbeat")
+        verbose_name_plural = _("worker heartbeats")
+
+    def __str__(self) -> str:
+        return f"{self.hostname} @ {self.seen_at:%Y-%m-%d %H:%M:%S}"

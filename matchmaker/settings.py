@@ -161,6 +161,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a load balancer's probe is answered before host checks, HTTPS redirects, sessions.
+    "matchmaker.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -339,6 +341,11 @@ CELERY_BEAT_SCHEDULE = {
 MATCHING_CHUNK_SIZE = env_int("MATCHING_CHUNK_SIZE", 500, minimum=1)
 MATCHING_RECONCILE_GRACE = env_int("MATCHING_RECONCILE_GRACE", 30)
 MATCHING_CHUNK_TIMEOUT = env_int("MATCHING_CHUNK_TIMEOUT", CELERY_TASK_TIME_LIMIT + 60, minimum=1)
+
+# Workers write a heartbeat row this often; /health/ counts a worker alive while its row is
+# younger than the max age.
+WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 10, minimum=1)
+WORKER_HEARTBEAT_MAX_AGE = env_int("WORKER_HEARTBEAT_MAX_AGE", 60, minimum=2)
 
 # Email: a file per message under var/mail/ unless SMTP is configured.
 EMAIL_HOST = env_str("EMAIL_HOST", "")
