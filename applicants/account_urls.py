@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from applicants import account_views
+from applicants import account_views, calendar_views, preferences
 
 app_name = "accounts"
 
@@ -11,6 +11,8 @@ urlpatterns = [
     # Django's LogoutView answers only POST.
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("profile/", account_views.profile, name="profile"),
+    path("notifications/", preferences.notifications, name="notifications"),
+    path("unsubscribe/<str:token>/", preferences.unsubscribe, name="unsubscribe"),
     path("verify/<str:uidb64>/<str:token>/", account_views.verify_email, name="verify"),
     path(
         "verification-needed/",
@@ -68,4 +70,8 @@ urlpatterns = [
         ),
         name="password-change-done",
     ),
+    # The token is the credential (calendar apps cannot sign in); an unknown one is a 404.
+    path("calendar/<str:token>.ics", calendar_views.calendar_feed, name="calendar-feed"),
+    path("calendar/reset/", calendar_views.calendar_reset, name="calendar-reset"),
+    path("follow/<slug:slug>/", calendar_views.follow, name="follow"),
 ]

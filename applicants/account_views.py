@@ -44,7 +44,7 @@ from applicants.registration import (
 _MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
-def _base_url(request: HttpRequest) -> str:
+def base_url(request: HttpRequest) -> str:
     """``scheme://host`` of this request, to put in front of links in mails."""
     return f"{request.scheme}://{request.get_host()}"
 
@@ -54,7 +54,8 @@ def _client_ip(request: HttpRequest) -> str:
     return get_client_ip_address(request) or "unknown"
 
 
-def _safe_next(request: HttpRequest) -> str | None:
+def safe_next(request: HttpRequest) -> str | None:
+    """The ``next`` the request asks for (POSTed or in the query), if it stays on this site."""
     next_url = request.POST.get("next") or request.GET.get("next")
     if next_url and url_has_allowed_host_and_scheme(
         next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -63,7 +64,7 @@ def _safe_next(request: HttpRequest) -> str | None:
     return None
 
 
-def _signed_in_user(request: HttpRequest) -> User:
+def signed_in_user(request: HttpRequest) -> User:
     # Only for views behind login_required: the lazy user is then one of ours.
     user = request.user
     assert isinstance(user, User)
@@ -118,7 +119,7 @@ class SignUpView(FormView[SignUpForm]):
                 email=form.cleaned_data["email"],
                 password=form.cleaned_data["password1"],
                 language=translation.get_language() or settings.LANGUAGE_CODE,
-                base_url=_base_url(self.request),
+                base_url=base_url(self.request),
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -167,18 +168,18 @@ def verify_email(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
 @require_GET
 def verification_needed(request: HttpRequest) -> HttpResponse:
     """Where ``verified_email_required`` sends unverified users: why, and a new link."""
-    user = _signed_in_user(request)
+    user = signed_in_user(request)
     if user.is_verified:
-        return redirect(_safe_next(request) or reverse("accounts:profile"))
-    return render(request, "accounts/verification_needed.html", {"next": _safe_next(request)})
+        return redirect(safe_next(request) or reverse("accounts:profile"))
+    return render(request, "accounts/verification_needed.html", {"next": safe_next(request)})
 
 
 @login_required
 @require_POST
 def resend_verification(request: HttpRequest) -> HttpResponse:
-    user = _signed_in_user(request)
+    user = signed_in_user(request)
     try:
-        sent = user_send_verification(user=user, base_url=_base_url(request))
+        sent = user_send_verification(user=user, base_url=base_url(request))
     except VerificationRateLimitedError:
         messages.error(
             request,
@@ -192,14 +193,14 @@ def resend_verification(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("We sent a new link to %(email)s.") % {"email": user.email})
         else:
             messages.info(request, _("Your email address is already confirmed."))
-    return redirect(_safe_next(request) or reverse("accounts:verification-needed"))
+    return redirect(safe_next(request) or reverse("accounts:verification-needed"))
 
 
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
-    user = _signed_in_user(request)
+    user = signed_in_user(request)
     if request.method == "POST":
         form = PreferencesForm(request.POST)
         if form.is_valid():

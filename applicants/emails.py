@@ -1,37 +1,18 @@
-"""Mails to vendors about other companies: what they say, in each recipient's language."""
+"""Mails to vendors about other companies, put in the outbox in each recipient's language."""
 
-from dataclasses import dataclass
-from typing import Any
-
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 
 from applicants.models import PartnershipRequest, User
+from matchmaker.models import Notification
+from matchmaker.outbox import enqueue, notification_key
 
 
-@dataclass(frozen=True, slots=True)
-class Mail:
-    to: str
-    subject: str
-    body: str
-    html: str
-
-
-def _render(event: str, context: dict[str, Any], *, recipient: User) -> Mail:
-    """``templates/emails/<event>-{subject.txt,body.txt,body.html}`` in the recipient's own
-    language, whatever language the request that caused the mail was in."""
-    with translation.override(recipient.language):
-        subject = render_to_string(f"emails/{event}-subject.txt", context)
-        body = render_to_string(f"emails/{event}-body.txt", context)
-        html = render_to_string(f"emails/{event}-body.html", context)
-    return Mail(to=recipient.email, subject=" ".join(subject.split()), body=body, html=html)
-
-
-def partnership_request_mails(
+def partnership_request_enqueue(
     partnership: PartnershipRequest, *, owners: list[User], base_url: str
-) -> list[Mail]:
-    """One mail per owner of the company asked, with a link to its partnership requests."""
+) -> list[Notification]:
+    """One mail per owner of the company asked, with a link to answer the request; call it in
+    the transaction that saves the request. Returns the mails stored (an owner who switched
+    these off gets none)."""
     link = base_url.rstrip("/") + reverse(
         "companies:partnership-respond", args=[partnership.to_company_id, partnership.pk]
     )
@@ -42,4 +23,15 @@ def partnership_request_mails(
         "program": partnership.program,
         "link": link,
     }
-    return [_render("partnership-request", context, recipient=owner) for owner in owners]
+    kind = Notification.Kind.PARTNERSHIP_REQUEST
+    stored = (
+        enqueue(
+            kind=kind,
+            key=notification_key(kind, owner, partnership),
+            template="partnership-request",
+            context=context,
+            recipient=owner,
+        )
+        for owner in owners
+    )
+    return [notification for notification in stored if notification is not None]

@@ -23,18 +23,18 @@ from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMultiAlternatives
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from applicants.models import User
+from matchmaker.models import Notification
+from matchmaker.outbox import enqueue, notification_key
 from programs.models import Agency, StaffMembership
 
 # Invalid sign-up submissions from one address before the form answers 429, and for how long.
@@ -124,24 +124,9 @@ def _verification_key(user: User) -> str:
     return f"accounts:verification-mail:{user.pk}"
 
 
-def _verification_message(user: User, base_url: str) -> EmailMultiAlternatives:
-    context = {
-        "user": user,
-        "verify_url": base_url.rstrip("/") + verification_path(user),
-        "valid_days": max(1, settings.PASSWORD_RESET_TIMEOUT // (24 * 3600)),
-    }
-    # The mail speaks the language the user chose, whatever the current request uses.
-    with translation.override(user.language):
-        subject = render_to_string("emails/verify-email-subject.txt", context)
-        text = render_to_string("emails/verify-email-body.txt", context)
-        html = render_to_string("emails/verify-email-body.html", context)
-    message = EmailMultiAlternatives(" ".join(subject.split()), text, to=[user.email])
-    message.attach_alternative(html, "text/html")
-    return message
-
-
 def user_send_verification(*, user: User, base_url: str) -> bool:
-    """Mails ``user`` a verification link once the current transaction commits.
+    """Puts a verification link for ``user`` in the outbox, sent once the current transaction
+    commits, in the language the user chose whatever the current request uses.
 
     Returns False, sending nothing, if the address is already verified. Raises
     ``VerificationRateLimitedError`` if a link went out less than a minute ago.
@@ -151,8 +136,19 @@ def user_send_verification(*, user: User, base_url: str) -> bool:
     # add() is atomic: of two simultaneous requests, only one sends.
     if not cache.add(_verification_key(user), True, VERIFICATION_MAIL_INTERVAL.total_seconds()):
         raise VerificationRateLimitedError
-    message = _verification_message(user, base_url)
-    transaction.on_commit(message.send)
+    kind = Notification.Kind.VERIFY_EMAIL
+    enqueue(
+        kind=kind,
+        # Each link asked for is a mail of its own (the rate limit above keeps them apart).
+        key=notification_key(kind, user, timezone.now()),
+        template="verify-email",
+        context={
+            "user": user,
+            "verify_url": base_url.rstrip("/") + verification_path(user),
+            "valid_days": max(1, settings.PASSWORD_RESET_TIMEOUT // (24 * 3600)),
+        },
+        recipient=user,
+    )
     return True
 
 

@@ -6,21 +6,18 @@ transaction, so results computed from an older profile are recognisably stale.
 
 import datetime
 from collections.abc import Iterable, Mapping
-from functools import partial
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
 from applicants.documents import check_pdf
-from applicants.emails import partnership_request_mails
+from applicants.emails import partnership_request_enqueue
 from applicants.invitations import invitation_path
 from applicants.models import (
     Company,
@@ -32,6 +29,8 @@ from applicants.models import (
     User,
 )
 from matchmaker.changes import Standing, snapshot
+from matchmaker.models import Notification
+from matchmaker.outbox import enqueue, notification_key
 from matchmaker.services import company_profile_changed
 from programs.models import Program, Sector
 
@@ -326,18 +325,23 @@ def invitation_send(
         )
     with transaction.atomic():
         invitation = invitation_create(company=company, user=user, email=email, role=role)
-        context = {
-            "company": company,
-            "inviter": user,
-            "role": invitation.get_role_display(),
-            "link": base_url.rstrip("/") + invitation_path(invitation),
-        }
-        # Rendered now, in the inviter's language; sent only if the invitation is kept.
-        subject = " ".join(
-            render_to_string("emails/company-invitation-subject.txt", context).split()
+        # In the invitee's language if they have an account, else in the inviter's; sent only
+        # if the invitation is kept.
+        invitee = User.objects.filter(email__iexact=invitation.email).first()
+        kind = Notification.Kind.COMPANY_INVITATION
+        enqueue(
+            kind=kind,
+            key=notification_key(kind, invitee or invitation.email, invitation),
+            template="company-invitation",
+            context={
+                "company": company,
+                "inviter": user,
+                "role": CompanyMembership.Role(invitation.role).label,
+                "link": base_url.rstrip("/") + invitation_path(invitation),
+            },
+            recipient=invitee,
+            to_email=invitation.email,
         )
-        body = render_to_string("emails/company-invitation-body.txt", context)
-        transaction.on_commit(lambda: send_mail(subject, body, None, [invitation.email]))
     return invitation
 
 
@@ -483,12 +487,7 @@ def partnership_request_send(
     try:
         with transaction.atomic():
             partnership.save()
-            for mail in partnership_request_mails(partnership, owners=owners, base_url=base_url):
-                transaction.on_commit(
-                    partial(
-                        send_mail, mail.subject, mail.body, None, [mail.to], html_message=mail.html
-                    )
-                )
+            partnership_request_enqueue(partnership, owners=owners, base_url=base_url)
     except IntegrityError:
         # Two clicks raced past the check above; the database kept one of them.
         raise ValidationError(

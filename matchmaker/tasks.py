@@ -5,12 +5,13 @@ results), so they are acknowledged late and re-queued if their worker dies mid-t
 are only for named transient database errors, with backoff and a cap.
 """
 
+from dataclasses import asdict
 from typing import Any
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from matchmaker import services
+from matchmaker import outbox, services
 from programs.models import Program
 
 # Transient: a dropped connection, a failover, SQLite's "database is locked".
@@ -77,3 +78,10 @@ def reconcile_task() -> dict[str, int]:
         "companies": len(result.companies),
         "chunks": len(result.chunks),
     }
+
+
+@shared_task(name="matchmaker.send_outbox", **IDEMPOTENT)
+def send_outbox() -> dict[str, int]:
+    """Sends the outbox's due mail. Woken after each commit that wrote mail, and swept by the
+    beat; idempotent, since only claimed rows are sent and each is marked once sent."""
+    return asdict(outbox.send_due())

@@ -5,50 +5,19 @@ an eligible or incomplete match. A company that already applied needs no invitat
 """
 
 import datetime
-from dataclasses import dataclass
-from functools import partial
-from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.utils import formats, timezone, translation
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from applicants.models import Application, Company, CompanyMembership, User
-from matchmaker.models import Match
+from matchmaker.models import Match, Notification
+from matchmaker.outbox import enqueue, notification_key
 from programs.models import ApplyInvitation, Program, StaffMembership, Stage
 from programs.reviews import program_staff_q
 
 INVITABLE = (Match.Eligibility.ELIGIBLE, Match.Eligibility.INCOMPLETE)
-
-
-@dataclass(frozen=True, slots=True)
-class Mail:
-    to: str
-    subject: str
-    body: str
-    html: str
-
-
-def _render(context: dict[str, Any], *, recipient: User) -> Mail:
-    """``templates/emails/staff-invitation-*`` in the recipient's own language."""
-    with translation.override(recipient.language):
-        zone = context["program"].time_zone
-        deadline = context["deadline"]
-        context = {
-            **context,
-            "deadline_text": (
-                formats.date_format(deadline.closes_at.astimezone(zone), "DATETIME_FORMAT")
-                if deadline is not None and deadline.closes_at is not None
-                else ""
-            ),
-        }
-        subject = render_to_string("emails/staff-invitation-subject.txt", context)
-        body = render_to_string("emails/staff-invitation-body.txt", context)
-        html = render_to_string("emails/staff-invitation-body.html", context)
-    return Mail(to=recipient.email, subject=" ".join(subject.split()), body=body, html=html)
 
 
 def recent_invitation(
@@ -135,13 +104,19 @@ def apply_invitation_send(
             "company": company,
             "agency": program.owner,
             "eligibility": match.eligibility,
+            # Shown in the program's time zone, in each owner's language.
             "deadline": Stage.objects.filter(program=program, closes_at__gt=now)
             .order_by("closes_at", "order")
             .first(),
             "link": base_url.rstrip("/") + program.get_absolute_url(),
         }
-        for mail in (_render(context, recipient=owner) for owner in owners):
-            transaction.on_commit(
-                partial(send_mail, mail.subject, mail.body, None, [mail.to], html_message=mail.html)
+        kind = Notification.Kind.APPLY_INVITATION
+        for owner in owners:
+            enqueue(
+                kind=kind,
+                key=notification_key(kind, owner, invitation),
+                template="apply-invitation",
+                context=context,
+                recipient=owner,
             )
     return invitation

@@ -5,6 +5,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from programs.selectors import clear_compiled_cache
+from tests.outbox import sent_mail  # noqa: F401  (a fixture: mail as the outbox sends it)
+from tests.smtp import smtp_server, smtp_settings  # noqa: F401  (fixtures: an SMTP server)
 
 
 @pytest.fixture(autouse=True)

@@ -297,3 +297,39 @@ def test_no_application_endpoint_lets_a_vendor_set_what_the_program_decides(
     assert response.status_code == 400
     assert list(response.json()) == [field]
     assert database_snapshot() == before
+
+
+# --- email settings ------------------------------------------------------------------------------
+
+
+def test_the_email_settings_form_writes_only_the_users_opt_outs_and_digest(acme: Vendor) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    from matchmaker.models import EmailOptOut
+    from matchmaker.outbox import OPTIONAL_KINDS
+
+    client = Client()
+    client.force_login(acme.user)
+    before = database_snapshot()
+
+    response = client.post(
+        reverse("accounts:notifications"),
+        {
+            # every kind left on and the digest as it is: a save that changes nothing...
+            **{kind.value: "on" for kind in OPTIONAL_KINDS},
+            "digest": acme.user.digest,
+            # ...with what only the system, or nobody, may set
+            "verify-email": "",
+            "email_verified_at": "",
+            "digest_sent_at": "2000-01-01T00:00:00Z",
+            "calendar_token": "chosen-by-the-vendor",
+            "is_staff": "on",
+            "language": "ru",
+            "user": 1,
+        },
+    )
+
+    assert response.status_code == 302
+    assert database_snapshot() == before
+    assert not EmailOptOut.objects.exists()

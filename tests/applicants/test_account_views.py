@@ -86,7 +86,7 @@ def test_the_sign_up_form_labels_its_fields(client):
 
 
 def test_sign_up_creates_an_unverified_account_signs_in_and_mails_a_link_that_works_once(
-    client, mailoutbox, django_capture_on_commit_callbacks
+    client, sent_mail, django_capture_on_commit_callbacks
 ):
     # given
     with django_capture_on_commit_callbacks(execute=True):
@@ -99,10 +99,10 @@ def test_sign_up_creates_an_unverified_account_signs_in_and_mails_a_link_that_wo
     assert user.email == "vendor@example.com"
     assert not user.is_verified
     assert _signed_in_user_id(client) == str(user.pk)
-    assert [message.to for message in mailoutbox] == [["vendor@example.com"]]
+    assert [message.to for message in sent_mail] == [["vendor@example.com"]]
 
     # when: the link is opened
-    link = _link_in(mailoutbox[0].body, "verify")
+    link = _link_in(sent_mail[0].body, "verify")
     first = client.get(link)
 
     # then
@@ -133,13 +133,13 @@ def test_sign_up_refuses_a_registered_address_in_any_case_next_to_the_email_fiel
     assert _signed_in_user_id(client) is None
 
 
-def test_sign_up_refuses_a_weak_password_next_to_the_password_field(client, mailoutbox):
+def test_sign_up_refuses_a_weak_password_next_to_the_password_field(client, sent_mail):
     response = client.post(SIGNUP_URL, _sign_up_data(password1="password", password2="password"))
 
     assert response.status_code == 200
     assert "This password is too common." in _field_errors(response, "password1")
     assert not User.objects.exists()
-    assert mailoutbox == []
+    assert sent_mail == []
 
 
 def test_sign_up_refuses_a_password_too_similar_to_the_address(client):
@@ -231,7 +231,7 @@ def test_an_expired_verification_link_offers_a_signed_in_user_a_new_one(client, 
 
 
 def test_resend_mails_a_new_link_then_refuses_a_second_within_a_minute(
-    client, mailoutbox, django_capture_on_commit_callbacks
+    client, sent_mail, django_capture_on_commit_callbacks
 ):
     # given
     user = UserFactory(unverified=True)
@@ -245,8 +245,8 @@ def test_resend_mails_a_new_link_then_refuses_a_second_within_a_minute(
     # then
     assert first["Location"] == PROFILE_URL
     assert second["Location"] == PROFILE_URL
-    assert len(mailoutbox) == 1
-    assert mailoutbox[0].to == [user.email]
+    assert len(sent_mail) == 1
+    assert sent_mail[0].to == [user.email]
     # The profile page it returns to says what happened.
     assert "less than a minute ago" in client.get(PROFILE_URL).content.decode()
 

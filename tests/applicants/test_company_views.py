@@ -552,7 +552,7 @@ def test_an_owner_invites_a_colleague_who_signs_in_and_joins(
     client: Client,
     signed_in: Client,
     company: Company,
-    mailoutbox: list[Any],
+    sent_mail: list[Any],
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     # given an owner inviting a colleague by email
@@ -565,7 +565,7 @@ def test_an_owner_invites_a_colleague_who_signs_in_and_joins(
     link = f"http://testserver{invitation_path(invitation).rsplit(':', 2)[0]}"
 
     # then they get an email with the link, and the team page shows it to copy
-    [mail] = mailoutbox
+    [mail] = sent_mail
     assert mail.to == ["colleague@example.com"]
     assert link in mail.body
     assert link in signed_in.get(url("team", company)).content.decode()
@@ -659,14 +659,14 @@ def test_a_member_sees_the_team_but_cannot_invite(
 
 
 def test_inviting_refuses_a_bad_address_and_an_unknown_role(
-    signed_in: Client, company: Company, mailoutbox: list[Any]
+    signed_in: Client, company: Company, sent_mail: list[Any]
 ) -> None:
     response = signed_in.post(url("team", company), {"email": "not an email", "role": "admin"})
 
     errors = response.context["form"].errors
     assert set(errors) == {"email", "role"}
     assert not Invitation.objects.exists()
-    assert mailoutbox == []
+    assert sent_mail == []
 
 
 def test_inviting_an_address_twice_says_so_next_to_the_field(

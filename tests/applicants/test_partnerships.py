@@ -241,7 +241,7 @@ def test_requesting_a_partnership_emails_the_other_companys_owners_after_commit(
     company: Company,
     vendor: User,
     russian: Company,
-    mailoutbox: list[Any],
+    sent_mail: list[Any],
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     # given a colleague who is a member, not an owner, of the Russian company
@@ -254,7 +254,7 @@ def test_requesting_a_partnership_emails_the_other_companys_owners_after_commit(
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         partnership = ask(company, vendor, russian, program_id=moscow.pk)
-    assert mailoutbox == []  # nothing leaves before the request is saved
+    assert sent_mail == []  # nothing leaves before the request is saved
     for callback in callbacks:
         callback()
 
@@ -264,7 +264,7 @@ def test_requesting_a_partnership_emails_the_other_companys_owners_after_commit(
         vendor,
         moscow,
     )
-    [mail] = mailoutbox
+    [mail] = sent_mail
     assert mail.to == ["owner@integrator.ru"]
     assert "Taipei Mobility" in mail.subject
     assert f"{BASE_URL}{respond_url(partnership)}" in mail.body
@@ -279,7 +279,7 @@ def test_each_owner_is_mailed_in_their_own_language(
     company: Company,
     vendor: User,
     russian: Company,
-    mailoutbox: list[Any],
+    sent_mail: list[Any],
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     CompanyMembership.objects.create(
@@ -291,11 +291,11 @@ def test_each_owner_is_mailed_in_their_own_language(
     with django_capture_on_commit_callbacks(execute=True):
         ask(company, vendor, russian)
 
-    bodies = {mail.to[0]: mail.body for mail in mailoutbox}
+    bodies = {mail.to[0]: mail.body for mail in sent_mail}
     # The asking company's country, named in each reader's language.
     assert "Тайвань" in bodies["owner@integrator.ru"]
     assert "Taiwan" in bodies["cofounder@integrator.ru"]
-    html = {mail.to[0]: mail.alternatives[0][0] for mail in mailoutbox}
+    html = {mail.to[0]: mail.alternatives[0][0] for mail in sent_mail}
     assert '<html lang="ru">' in html["owner@integrator.ru"]
 
 
@@ -303,7 +303,7 @@ def test_the_request_button_asks_and_returns_to_the_matches_with_a_message(
     company: Company,
     russian: Company,
     signed_in: Client,
-    mailoutbox: list[Any],
+    sent_mail: list[Any],
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     moscow = Program.objects.get(slug="moscow-pilots")
@@ -316,7 +316,7 @@ def test_the_request_button_asks_and_returns_to_the_matches_with_a_message(
     assert response.redirect_chain == [(f"{matches_url(company)}#program-moscow-pilots", 302)]
     assert "Request sent to Moscow Integrator" in response.content.decode()
     assert PartnershipRequest.objects.get().to_company == russian
-    assert len(mailoutbox) == 1
+    assert len(sent_mail) == 1
 
 
 @pytest.mark.parametrize(
@@ -346,7 +346,7 @@ def test_a_request_to_oneself_a_hidden_or_a_missing_company_is_refused_clearly(
 
 
 def test_a_second_request_while_the_first_waits_is_refused(
-    company: Company, vendor: User, russian: Company, mailoutbox: list[Any]
+    company: Company, vendor: User, russian: Company, sent_mail: list[Any]
 ) -> None:
     ask(company, vendor, russian)
 
@@ -448,7 +448,7 @@ def test_after_accepting_and_rescoring_moscow_is_eligible(
     russian_owner: User,
     signed_in: Client,
     broker: list[list[int]],
-    mailoutbox: list[Any],
+    sent_mail: list[Any],
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     # given the vendor saw moscow-pilots as a near miss and asked the suggested company
@@ -456,7 +456,7 @@ def test_after_accepting_and_rescoring_moscow_is_eligible(
     moscow = Program.objects.get(slug="moscow-pilots")
     with django_capture_on_commit_callbacks(execute=True):
         signed_in.post(requests_url(company), {"to_company": russian.pk, "program": moscow.pk})
-    [mail] = mailoutbox
+    [mail] = sent_mail
     link = re.search(r"http://testserver(/companies/\S+)", mail.body)
     assert link is not None
     # when the Russian owner follows the mail's link and accepts

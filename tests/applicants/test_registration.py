@@ -73,7 +73,7 @@ def _sign_up(django_capture_on_commit_callbacks, email: str = "Vendor@Example.co
 
 
 def test_sign_up_creates_an_unverified_account_under_the_lower_cased_address(
-    django_capture_on_commit_callbacks, mailoutbox
+    django_capture_on_commit_callbacks, sent_mail
 ):
     user = _sign_up(django_capture_on_commit_callbacks, "Vendor@Example.com")
 
@@ -81,18 +81,18 @@ def test_sign_up_creates_an_unverified_account_under_the_lower_cased_address(
     assert user.email == "vendor@example.com"
     assert not user.is_verified
     assert user.check_password(PASSWORD)
-    assert [message.to for message in mailoutbox] == [["vendor@example.com"]]
+    assert [message.to for message in sent_mail] == [["vendor@example.com"]]
 
 
 def test_sign_up_mails_a_link_in_text_and_html_in_the_users_language(
-    django_capture_on_commit_callbacks, mailoutbox
+    django_capture_on_commit_callbacks, sent_mail
 ):
     with django_capture_on_commit_callbacks(execute=True):
         user_sign_up(
             email="vendor@example.com", password=PASSWORD, language="ru", base_url=BASE_URL
         )
 
-    (message,) = mailoutbox
+    (message,) = sent_mail
     path = _link_path(message.body)
     html, mime_type = message.alternatives[0]
     assert mime_type == "text/html"
@@ -112,7 +112,7 @@ def test_sign_up_keeps_the_default_language_for_an_unknown_one(
 
 
 def test_sign_up_sends_no_mail_when_its_transaction_rolls_back(
-    django_capture_on_commit_callbacks, mailoutbox
+    django_capture_on_commit_callbacks, sent_mail
 ):
     with (
         django_capture_on_commit_callbacks(execute=True),
@@ -124,7 +124,7 @@ def test_sign_up_sends_no_mail_when_its_transaction_rolls_back(
         )
         raise RuntimeError
 
-    assert mailoutbox == []
+    assert sent_mail == []
     assert not User.objects.filter(email="vendor@example.com").exists()
 
 
@@ -141,11 +141,11 @@ def test_sign_up_refuses_an_address_already_registered_in_another_case():
 
 
 def test_a_verification_link_verifies_the_address_once(
-    django_capture_on_commit_callbacks, mailoutbox
+    django_capture_on_commit_callbacks, sent_mail
 ):
     # given
     user = _sign_up(django_capture_on_commit_callbacks)
-    uidb64, token = _token_parts(_link_path(mailoutbox[0].body))
+    uidb64, token = _token_parts(_link_path(sent_mail[0].body))
 
     # when
     verified = user_verify_email(uidb64=uidb64, token=token)
@@ -209,18 +209,18 @@ def test_a_verification_link_stops_working_when_the_address_changes():
 
 
 def test_a_second_verification_mail_within_a_minute_is_refused(
-    django_capture_on_commit_callbacks, mailoutbox
+    django_capture_on_commit_callbacks, sent_mail
 ):
     user = _sign_up(django_capture_on_commit_callbacks)
 
     with pytest.raises(VerificationRateLimitedError):
         user_send_verification(user=user, base_url=BASE_URL)
 
-    assert len(mailoutbox) == 1
+    assert len(sent_mail) == 1
 
 
 def test_a_new_verification_mail_may_be_sent_once_the_minute_is_over(
-    django_capture_on_commit_callbacks, mailoutbox, monkeypatch
+    django_capture_on_commit_callbacks, sent_mail, monkeypatch
 ):
     user = _sign_up(django_capture_on_commit_callbacks)
     later = time.time() + 61
@@ -232,13 +232,13 @@ def test_a_new_verification_mail_may_be_sent_once_the_minute_is_over(
     monkeypatch.undo()
 
     assert sent is True
-    assert len(mailoutbox) == 2
-    uidb64, token = _token_parts(_link_path(mailoutbox[1].body))
+    assert len(sent_mail) == 2
+    uidb64, token = _token_parts(_link_path(sent_mail[1].body))
     assert user_verify_email(uidb64=uidb64, token=token) is not None
 
 
 def test_a_verified_user_is_sent_no_verification_mail(
-    django_capture_on_commit_callbacks, mailoutbox
+    django_capture_on_commit_callbacks, sent_mail
 ):
     user = UserFactory()
 
@@ -246,7 +246,7 @@ def test_a_verified_user_is_sent_no_verification_mail(
         sent = user_send_verification(user=user, base_url=BASE_URL)
 
     assert sent is False
-    assert mailoutbox == []
+    assert sent_mail == []
 
 
 def test_update_preferences_saves_the_name_language_and_time_zone():

@@ -312,7 +312,7 @@ def test_inviting_someone_already_on_the_team_is_refused(owner: User, company: C
 
 
 def test_sending_an_invitation_emails_its_link_once_committed(
-    owner: User, company: Company, mailoutbox: list[Any], django_capture_on_commit_callbacks: Any
+    owner: User, company: Company, sent_mail: list[Any], django_capture_on_commit_callbacks: Any
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         invitation = services.invitation_send(
@@ -323,7 +323,7 @@ def test_sending_an_invitation_emails_its_link_once_committed(
             base_url="https://match.example/",
         )
 
-    [mail] = mailoutbox
+    [mail] = sent_mail
     assert mail.to == ["colleague@example.com"]
     assert mail.subject == "Join Acme Mobility on Pilot Match"
     assert "https://match.example/companies/invitations/" in mail.body
@@ -332,7 +332,7 @@ def test_sending_an_invitation_emails_its_link_once_committed(
 
 
 def test_sending_a_second_invitation_to_the_same_address_is_refused(
-    owner: User, company: Company, mailoutbox: list[Any]
+    owner: User, company: Company, sent_mail: list[Any]
 ) -> None:
     services.invitation_send(
         company=company, user=owner, email="colleague@example.com", base_url="https://x.example"
