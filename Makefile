@@ -9,7 +9,7 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 
 .PHONY: install run worker test check lint typecheck bench bench-write bench-rescore \
-	bench-incremental messages clean
+	bench-incremental bench-load messages clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -69,6 +69,13 @@ bench-rescore: install
 bench-incremental: install
 	DATABASE_URL=$(BENCH_POSTGRES)/bench_incremental REDIS_URL=$(BENCH_REDIS_URL) \
 		$(PY) -m bench.incremental $(BENCH_ARGS)
+
+# Also needs wrk, the HTTP load generator.
+bench-load: install
+	@command -v wrk >/dev/null 2>&1 || { echo "bench-load needs wrk, which is not installed:" \
+		"apt-get install wrk (Debian, Ubuntu) or brew install wrk (macOS)"; exit 1; }
+	DATABASE_URL=$(BENCH_POSTGRES)/bench_load REDIS_URL=$(BENCH_REDIS_URL) \
+		$(PY) -m bench.load $(BENCH_ARGS)
 
 messages: install
 	$(PY) manage.py makemessages --all --no-obsolete --ignore=.venv --ignore=bench --ignore=tests

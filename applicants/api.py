@@ -17,7 +17,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, status
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -43,6 +42,7 @@ from applicants.services import (
 from matchmaker.models import Match
 from matchmaker.selectors import company_match_rows, match_views
 from matchmaker.serializers import CompanyMatchSerializer
+from programs.api import PageNumberPagination
 from programs.rules import wording
 from programs.serializers import ErrorSerializer
 

@@ -13,10 +13,16 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+)
 from rest_framework import exceptions, generics, serializers, status
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -41,6 +47,7 @@ from applicants.selectors import companies_for
 from applicants.serializers import StrictCharField, StrictInputSerializer
 from matchmaker.engine import Eligibility
 from matchmaker.serializers import CriterionVerdictSerializer, StrictIntegerField
+from programs.api import PageNumberPagination
 from programs.models import Program, Question, Stage
 from programs.rules import wording
 from programs.serializers import EnumField, ErrorSerializer, LocalDateTimeField
@@ -190,6 +197,30 @@ class ReasonSerializer(serializers.Serializer[Any]):
 class SubmissionRefusalSerializer(serializers.Serializer[Any]):
     detail = serializers.CharField(read_only=True)
     reasons = ReasonSerializer(many=True, read_only=True)
+
+
+class BodyErrorsSerializer(serializers.Serializer[Any]):
+    """Schema only: DRF's usual 400 for a body the endpoint does not take."""
+
+
+class BodyErrorsSerializerExtension(OpenApiSerializerExtension):  # type: ignore[no-untyped-call]
+    """Either ``detail`` (the body is not JSON), or each field sent mapped to its messages.
+
+    Written out because a serializer cannot say "any other key, with a list of messages", and
+    without it a refusal (which has ``reasons``) would match this shape too.
+    """
+
+    target_class = BodyErrorsSerializer
+
+    def map_serializer(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "description": gettext(
+                "The body is not JSON (detail), or it has fields: each maps to its messages."
+            ),
+            "properties": {"detail": {"type": "string"}},
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        }
 
 
 # --- input ---------------------------------------------------------------------------------------
@@ -488,10 +519,15 @@ class ApplicationSubmitView(generics.GenericAPIView[Application]):
         responses={
             200: ApplicationSerializer,
             400: OpenApiResponse(
-                response=SubmissionRefusalSerializer,
+                response=PolymorphicProxySerializer(
+                    component_name="SubmissionError",
+                    serializers=[SubmissionRefusalSerializer, BodyErrorsSerializer],
+                    resource_type_field_name=None,
+                    many=False,
+                ),
                 description=_(
-                    "Not submitted: the reasons. (A body with fields gets the usual 400 "
-                    "naming them.)"
+                    "Not submitted: the reasons. A body that is not JSON, or that has fields, "
+                    "gets the usual 400 instead (detail, or the fields named)."
                 ),
                 examples=[
                     OpenApiExample(
@@ -524,7 +560,9 @@ class ApplicationSubmitView(generics.GenericAPIView[Application]):
     )
     def post(self, request: Request, id: str) -> Response:
         application = _mine(request, id)
-        ApplicationSubmitSerializer(data=request.data or {}).is_valid(raise_exception=True)
+        # No body reads as {} (DRF's empty data); a body that is not an object, even a falsy
+        # one such as null or [], is refused by the serializer.
+        ApplicationSubmitSerializer(data=request.data).is_valid(raise_exception=True)
         try:
             application_submit(
                 application=application,
@@ -580,7 +618,7 @@ class ApplicationWithdrawView(generics.GenericAPIView[Application]):
     )
     def post(self, request: Request, id: str) -> Response:
         application = _mine(request, id)
-        data = ApplicationWithdrawSerializer(data=request.data or {})
+        data = ApplicationWithdrawSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
             application_withdraw(

@@ -17,15 +17,12 @@ Mails go to the company's members, each in their own language, once the transact
 
 import datetime
 from collections.abc import Mapping
-from functools import partial
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applicants.application_checks import (
@@ -44,8 +41,11 @@ from applicants.application_checks import (
 )
 from applicants.models import Application, ApplicationEvent, Company, CompanyMembership, User
 from matchmaker.engine import Eligibility
+from matchmaker.models import Notification
+from matchmaker.outbox import enqueue, notification_key
 from matchmaker.outcomes import pack
 from matchmaker.scoring import load_company_facts
+from programs.audit import record_update
 from programs.models import Program, Stage
 from programs.rules import wording
 from programs.selectors import compiled_program
@@ -96,21 +96,29 @@ def _mail_members(
     base_url: str | None,
 ) -> None:
     """``templates/emails/<event>-*`` to every member of the company, each in their own
-    language, sent once the transaction commits (a rolled-back transition mails nobody)."""
+    language, through the outbox: stored in this transaction, sent once it commits (a
+    rolled-back transition mails nobody). Call it right after recording the transition's
+    event: each mail is keyed by that event and its member."""
     link = None
     if base_url:
         link = base_url.rstrip("/") + reverse(
             "companies:application", args=[application.company_id, application.pk]
         )
+    kind = Notification.Kind(event)
+    # The transition this mail tells of is the application's latest: transitions are
+    # conditional updates of the application row, so no other can commit in between.
+    recorded = ApplicationEvent.objects.filter(
+        application=application,
+        kind__in=[Kind.SUBMITTED, Kind.ADVANCED, Kind.COMPLETED, Kind.DECLINED],
+    ).latest("pk")
     members = User.objects.filter(company_memberships__company_id=application.company_id)
     for member in members.order_by("pk"):
-        with translation.override(member.language):
-            full = {**context, "application": application, "link": link}
-            subject = " ".join(render_to_string(f"emails/{event}-subject.txt", full).split())
-            body = render_to_string(f"emails/{event}-body.txt", full)
-            html = render_to_string(f"emails/{event}-body.html", full)
-        transaction.on_commit(
-            partial(send_mail, subject, body, None, [member.email], html_message=html)
+        enqueue(
+            kind=kind,
+            key=notification_key(kind, member, recorded),
+            template=event,
+            context={**context, "application": application, "link": link},
+            recipient=member,
         )
 
 
@@ -342,6 +350,9 @@ def application_submit(
             to_stage=stage,
         )
         fresh = _reloaded(current)
+        record_update(
+            fresh, {"status": (Status.DRAFT, Status.SUBMITTED), "stage": (None, stage)}, actor=user
+        )
         _mail_members(
             fresh,
             "application-submitted",
@@ -380,6 +391,8 @@ def application_withdraw(*, application: Application, user: User, note: str = ""
             to_stage=current.stage,
             note=note,
         )
+        # A draft withdrawn was never the staff's to see: record_update leaves it out.
+        record_update(current, {"status": (current.status, Status.WITHDRAWN)}, actor=user)
     return _reloaded(current)
 
 
@@ -491,6 +504,11 @@ def application_advance(
             note=note,
         )
         fresh = _reloaded(application)
+        record_update(
+            fresh,
+            {"status": (Status.SUBMITTED, to_status), "stage": (current_stage, to_stage)},
+            actor=actor,
+        )
         _mail_members(
             fresh,
             "application-decision",
@@ -539,6 +557,7 @@ def application_decline(
             note=note,
         )
         fresh = _reloaded(application)
+        record_update(fresh, {"status": (Status.SUBMITTED, Status.DECLINED)}, actor=actor)
         _mail_members(
             fresh,
             "application-decision",

@@ -448,6 +448,10 @@ class Application(models.Model):
     def __str__(self) -> str:
         return f"{self.company} → {self.program}"
 
+    def get_additional_data(self) -> dict[str, int]:
+        # django-auditlog tags this row's audit log entries with it (see programs/audit.py).
+        return {"program": self.program_id}
+
 
 class ApplicationEvent(models.Model):
     """One step in an application's history: who did what, when, from what to what."""

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from applicants.models import Company, CompanyMembership, Partner
@@ -28,12 +29,20 @@ from programs.serializers import EnumField
 _MAX_POSITIVE_INTEGER = 2_147_483_647
 
 
+def _check_length_as_sent(field: serializers.CharField, data: str) -> None:
+    """The schema's maxLength counts the string as sent; DRF counts it after trimming the
+    whitespace around it, and would take 201 characters of which one is a trailing space."""
+    if field.max_length is not None and len(data) > field.max_length:
+        field.fail("max_length", max_length=field.max_length)
+
+
 class StrictCharField(serializers.CharField):
     """A JSON string only: DRF's CharField would turn 12 into "12"."""
 
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):
             self.fail("invalid")
+        _check_length_as_sent(self, data)
         value: str = super().to_internal_value(data)
         return value
 
@@ -42,6 +51,7 @@ class StrictURLField(serializers.URLField):
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):
             self.fail("invalid")
+        _check_length_as_sent(self, data)
         value: str = super().to_internal_value(data)
         return value
 
@@ -156,13 +166,35 @@ class PartnerWriteSerializer(StrictInputSerializer):
     )
 
 
+@extend_schema_field(
+    {"anyOf": [{"type": "string", "format": "uri"}, {"type": "string", "maxLength": 0}]}
+)
+class LinkField(serializers.URLField):
+    """A company's link as it reads: a URL, or "" when none was given.
+
+    Declared because a read-only model field loses allow_blank, and the schema would then
+    promise a URL. anyOf, not drf-spectacular's oneOf: a validator that ignores formats takes
+    "" for a URL too, and would find it matching both.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("help_text", _("Empty when not given."))
+        super().__init__(allow_blank=True, **kwargs)
+
+
 class CompanySerializer(serializers.ModelSerializer[Company]):
     """A vendor company as its members see it."""
 
     # Expects a company from companies_with_role(): sectors and partners prefetched and the
     # reader's role annotated. Anything else costs queries per company.
 
-    country = EnumField(enum_name="CountryCode", choices=country_codes(), read_only=True)
+    # Null for a company saved without one (before the country was required): unknown, as the
+    # other facts are when not stated.
+    country = EnumField(
+        enum_name="CountryCode", choices=country_codes(), read_only=True, allow_null=True
+    )
+    website = LinkField(read_only=True)
+    demo_url = LinkField(read_only=True, label=_("Demo link"))
     sectors: serializers.SlugRelatedField[Sector] = serializers.SlugRelatedField(
         slug_field="code",
         many=True,

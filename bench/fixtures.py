@@ -419,3 +419,18 @@ def workers(count: int, *, app: str = "matchmaker", **env: str) -> Iterator[list
 
 def mib(kib: int) -> float:
     return kib / 1024
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process (of any user: a PostgreSQL backend too) has used so
+    far; 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def process_tree(pid: int) -> list[int]:
+    """A process and its children (one level: a server's master and its workers)."""
+    return [pid, *_children(pid)]

@@ -1,6 +1,7 @@
 """Reads of stored matches, worded for vendors in the active language."""
 
 import datetime
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -8,11 +9,12 @@ from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from applicants.models import Company
-from matchmaker.engine import Outcome, Wording
+from matchmaker.changes import Standing
+from matchmaker.engine import Outcome, RuleSet, Wording
 from matchmaker.models import Match
 from matchmaker.outcomes import CriterionView, unpack
 from programs.models import Program, Stage
-from programs.selectors import compiled_program, is_compiled, program_with_rules
+from programs.selectors import compiled_program, is_compiled, program_with_rules, program_words
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +84,14 @@ def company_match_rows(company: Company, *, now: datetime.datetime) -> QuerySet[
     )
 
 
+def company_standings(company: Company, *, now: datetime.datetime) -> dict[int, Standing]:
+    """``{program id: (eligibility, score)}`` of every row of ``company_match_rows``, in its
+    order (one light query: no outcomes, no deadlines): what a page of matches is cut from, and
+    what "what changed since your last visit" compares with."""
+    rows = company_match_rows(company, now=now).values_list("program_id", "eligibility", "score")
+    return {program_id: (eligibility, score) for program_id, eligibility, score in rows}
+
+
 def company_matches(
     company: Company, *, wording: Wording, now: datetime.datetime | None = None
 ) -> list[MatchView]:
@@ -94,10 +104,32 @@ def company_matches(
     return match_views(company_match_rows(company, now=now), company=company, wording=wording)
 
 
+def _translated_once(wording: Wording) -> Wording:
+    """``wording`` remembering each phrase and name it has translated, for one call: a page of a
+    hundred matches asks for the same few phrases, fact labels and country names thousands of
+    times, and gettext is not free. The active language cannot change during the call."""
+    return Wording(
+        gettext=functools.cache(wording.gettext),
+        ngettext=functools.cache(wording.ngettext),
+        country_name=functools.cache(wording.country_name),
+        sector_name=functools.cache(wording.sector_name),
+    )
+
+
+def _worded(match: Match, ruleset: RuleSet, wording: Wording) -> list[CriterionView]:
+    memo, recording = program_words(match.program, wording)
+    return unpack(match.outcomes, ruleset, recording, memo=memo)
+
+
 def match_views(matches: Iterable[Match], *, company: Company, wording: Wording) -> list[MatchView]:
     """Words rows of ``company_match_rows`` (all of them, or a page): no query when every
     program's rules are compiled in this process, four otherwise (programs, criteria, groups,
-    requirements of the uncompiled ones, together)."""
+    requirements of the uncompiled ones, together).
+
+    Each program's words are kept for the process per rules version and language: a criterion
+    reads the same for every company, so each is worded once, not once per match and page.
+    """
+    wording = _translated_once(wording)
     matches = list(matches)
     uncompiled = [match.program_id for match in matches if not is_compiled(match.program)]
     with_rules = (
@@ -113,7 +145,7 @@ def match_views(matches: Iterable[Match], *, company: Company, wording: Wording)
             MatchView(
                 match=match,
                 program=program,
-                criteria=unpack(match.outcomes, ruleset, wording),
+                criteria=_worded(match, ruleset, wording),
                 next_deadline=match.next_deadline,  # type: ignore[attr-defined]
                 is_stale=(
                     match.rules_version != program.rules_version

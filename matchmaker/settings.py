@@ -17,6 +17,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 from django.utils.translation import gettext_lazy as _
+from django_guid.integrations import CeleryIntegration
 
 # Lets admin and query set classes be subscripted for type checking.
 django_stubs_ext.monkeypatch()
@@ -27,8 +28,23 @@ _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off", ""})
 
 
+def env_raw(name: str) -> str | None:
+    """The variable's value, or the content of the file ``<NAME>_FILE`` names (how container
+    platforms hand out secrets); None when neither is set. Both set is a mistake."""
+    path = os.environ.get(f"{name}_FILE")
+    if path is None:
+        return os.environ.get(name)
+    if name in os.environ:
+        raise ImproperlyConfigured(f"Set {name} or {name}_FILE, not both.")
+    try:
+        return Path(path).read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ImproperlyConfigured(f"{name}_FILE names a file that cannot be read: {exc}") from None
+
+
 def env_str(name: str, default: str) -> str:
-    return os.environ.get(name, default)
+    value = env_raw(name)
+    return default if value is None else value
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -78,7 +94,7 @@ _SQLITE_OPTIONS: dict[str, Any] = {
 
 
 def env_database(name: str, default: dict[str, Any]) -> dict[str, Any]:
-    raw = os.environ.get(name)
+    raw = env_raw(name)
     if not raw:
         return default
     scheme = raw.split("://", 1)[0]
@@ -100,7 +116,7 @@ def env_database(name: str, default: dict[str, Any]) -> dict[str, Any]:
 
 
 def env_redis_url(name: str) -> str | None:
-    raw = os.environ.get(name)
+    raw = env_raw(name)
     if not raw:
         return None
     if not raw.startswith(("redis://", "rediss://", "unix://")):
@@ -155,6 +171,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_countries",
+    "django_guid",
+    "csp",
+    "auditlog",
     "programs",
     "applicants",
     "matchmaker",
@@ -163,18 +182,31 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: a load balancer's probe is answered before host checks, HTTPS redirects, sessions.
     "matchmaker.health.HealthCheckMiddleware",
+    # A request id for every log line of the request (and of the tasks it enqueues).
+    "django_guid.middleware.guid_middleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The signed-in user is the actor of the audit log entries a request writes.
+    "auditlog.middleware.AuditlogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a lock-out into its response.
     "axes.middleware.AxesMiddleware",
 ]
+
+# The audit log (django-auditlog; what it watches is programs/audit.py). Changes are kept as JSON
+# values (None stays null, lists stay lists) rather than text. Entries carry the request id of
+# the log lines (django-guid), not the client's address: we name actors by account, and a proxy's
+# X-Forwarded-For, which auditlog would take as the address, is the client's to forge.
+AUDITLOG_STORE_JSON_CHANGES = True
+AUDITLOG_DISABLE_REMOTE_ADDR = True
+AUDITLOG_CID_GETTER = "django_guid.get_guid"
 
 ROOT_URLCONF = "matchmaker.urls"
 
@@ -364,9 +396,18 @@ else:
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Pilot programs <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The outbox's sender (matchmaker.outbox): mails claimed per batch; sending attempts before a
+# mail is marked failed; how long a claimed mail may stay "sending" before another sender takes
+# it for abandoned (its worker died) and sends it again. The lease outlasts the task time limit,
+# so a living sender's claim is never taken from it.
+OUTBOX_BATCH_SIZE = env_int("OUTBOX_BATCH_SIZE", 50, minimum=1)
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8, minimum=1)
+OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", CELERY_TASK_TIME_LIMIT + 300, minimum=60)
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # DRF's handler, plus a security log line for every 401 and 403.
+    "EXCEPTION_HANDLER": "matchmaker.security.api_exception_handler",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
@@ -400,19 +441,74 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# Logs go to the console (the process manager keeps them): plain lines while developing, one
+# JSON object a line in production (LOG_FORMAT=json|plain). Every line carries the request id
+# (``X-Request-ID``: taken from the proxy when it is a valid id, otherwise made here, and sent
+# back in the response) and tasks enqueued by a request log the same id.
+LOG_FORMAT = env_str("LOG_FORMAT", "plain" if DEBUG else "json")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "django_guid.log_filters.CorrelationId"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "plain": {"format": "%(asctime)s %(levelname)s [%(correlation_id)s] %(name)s %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s %(correlation_id)s",
+            "rename_fields": {
+                "asctime": "time",
+                "levelname": "level",
+                "name": "logger",
+                "correlation_id": "request_id",
+            },
+        },
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         # django-axes announces its configuration at every start; lock-outs are warnings.
         "axes": {"level": "WARNING"},
+        # It would say at every request that the proxy sent no request id.
+        "django_guid": {"level": "WARNING"},
+        # Failed sign-ins and refused authorisations (matchmaker.security) stay visible.
+        "matchmaker.security": {"level": "INFO"},
     },
+}
+
+DJANGO_GUID = {
+    "GUID_HEADER_NAME": "X-Request-ID",
+    "VALIDATE_GUID": True,
+    "RETURN_HEADER": True,
+    "EXPOSE_HEADER": True,
+    # Tasks log the id of the request that enqueued them, and workers log through LOGGING.
+    "INTEGRATIONS": [CeleryIntegration(use_django_logging=True, log_parent=True)],
+    "UUID_LENGTH": 32,
+}
+
+# Content Security Policy: our own scripts, styles, images and fonts only; no inline script or
+# style. The API docs page loosens it for Redoc alone (matchmaker.urls).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    }
 }
 
 if not DEBUG:

@@ -1,7 +1,14 @@
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
+
+# Redoc styles its page from script and parses the schema in a worker made from a blob: the docs
+# page alone allows inline styles and blob workers.
+_redoc = csp_update(
+    {"style-src": ["'unsafe-inline'"], "worker-src": ["blob:"], "img-src": ["data:"]}
+)(SpectacularRedocView.as_view(url_name="api-schema"))
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="programs:list", permanent=False), name="home"),
@@ -12,7 +19,7 @@ urlpatterns = [
     path("staff/", include("programs.staff_urls")),
     path("api/v1/", include("matchmaker.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", _redoc, name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -5,6 +5,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -12,14 +13,45 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import generics
-from rest_framework.pagination import PageNumberPagination
+from rest_framework import generics, pagination
 
 from programs.filters import ProgramFilter
 from programs.models import Program
 from programs.rules import wording
 from programs.selectors import program_catalog, program_detail
 from programs.serializers import ErrorSerializer, ProgramDetailSerializer, ProgramSerializer
+
+
+class EmptyFilterExtension(DjangoFilterExtension):  # type: ignore[no-untyped-call]
+    """django-filter's parameters, saying that an empty value (``?status=``) is no filter.
+
+    django-filter reads it so, as the site's filter forms send it; without ``allowEmptyValue``
+    the schema would call ``?status=`` invalid for every enum, integer or number filter. Applies
+    to every API view filtered by django-filter (the catalog and the staff lists).
+    """
+
+    priority = 1
+
+    def get_schema_operation_parameters(
+        self, auto_schema: Any, *args: Any, **kwargs: Any
+    ) -> list[dict[str, Any]]:
+        parameters: list[dict[str, Any]]
+        parameters = super().get_schema_operation_parameters(  # type: ignore[no-untyped-call]
+            auto_schema, *args, **kwargs
+        )
+        return [{**parameter, "allowEmptyValue": True} for parameter in parameters]
+
+
+class PageNumberPagination(pagination.PageNumberPagination):
+    """DRF's page numbers, with the schema saying that an empty ``?page=`` is the first page.
+
+    DRF reads it so; without ``allowEmptyValue`` the schema would call it invalid. Every list
+    of the API pages with a subclass of this one.
+    """
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        return [{**parameter, "allowEmptyValue": True} for parameter in parameters]
 
 
 class CatalogPagination(PageNumberPagination):

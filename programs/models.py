@@ -90,6 +90,10 @@ class StaffMembership(TimeStamped):
     def __str__(self) -> str:
         return f"{self.user} @ {self.agency} ({self.get_role_display()})"
 
+    def get_additional_data(self) -> dict[str, int]:
+        # django-auditlog tags this row's audit log entries with it (see programs/audit.py).
+        return {"agency": self.agency_id}
+
 
 def default_reminder_offsets() -> list[int]:
     return [14, 3, 1]
@@ -236,6 +240,10 @@ class Program(TimeStamped):
         if errors:
             raise ValidationError(errors)
 
+    def get_additional_data(self) -> dict[str, int]:
+        # django-auditlog tags this row's audit log entries with it (see programs/audit.py).
+        return {"program": self.pk}
+
 
 class Stage(TimeStamped):
     """One step of a program (application, pitch, pilot, ...) with its own window."""
@@ -282,6 +290,10 @@ class Stage(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.program}: {self.name}"
+
+    def get_additional_data(self) -> dict[str, int]:
+        # django-auditlog tags this row's audit log entries with it (see programs/audit.py).
+        return {"program": self.program_id}
 
 
 class Challenge(TimeStamped):
@@ -356,6 +368,10 @@ class Criterion(TimeStamped):
     def __str__(self) -> str:
         return self.label
 
+    def get_additional_data(self) -> dict[str, int]:
+        # django-auditlog tags this row's audit log entries with it (see programs/audit.py).
+        return {"program": self.program_id}
+
 
 class RequirementGroup(TimeStamped):
     criterion = models.ForeignKey(Criterion, on_delete=models.CASCADE, related_name="groups")
@@ -371,6 +387,10 @@ class RequirementGroup(TimeStamped):
             "criterion": self.criterion,
             "number": self.order + 1,
         }
+
+    def get_additional_data(self) -> dict[str, int]:
+        # django-auditlog tags this row's audit log entries with it (see programs/audit.py).
+        return {"program": self.criterion.program_id}
 
 
 class Requirement(TimeStamped):
@@ -409,6 +429,10 @@ class Requirement(TimeStamped):
         )
         if errors:
             raise ValidationError(errors)
+
+    def get_additional_data(self) -> dict[str, int]:
+        # django-auditlog tags this row's audit log entries with it (see programs/audit.py).
+        return {"program": self.group.criterion.program_id}
 
 
 class Question(TimeStamped):
@@ -462,6 +486,10 @@ class Question(TimeStamped):
                 )
         elif choices:
             raise ValidationError({"choices": _("Only a choice question has options.")})
+
+    def get_additional_data(self) -> dict[str, int]:
+        # django-auditlog tags this row's audit log entries with it (see programs/audit.py).
+        return {"program": self.program_id}
 
 
 class ApplyInvitation(TimeStamped):

@@ -1,12 +1,14 @@
 """Reads of the catalog, each carrying its own joins and prefetches."""
 
+import dataclasses
 import datetime
 
 from django.db.models import Case, F, OuterRef, Prefetch, QuerySet, Subquery, Value, When
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
+from django.utils import timezone, translation
 
-from matchmaker.engine import CompiledProgram, compile_ruleset
+from matchmaker.engine import CompiledProgram, Wording, compile_ruleset
+from matchmaker.outcomes import WordsMemo
 from programs.models import Agency, Challenge, Criterion, Program, RequirementGroup, Sector, Stage
 from programs.rules import ruleset_for
 
@@ -100,6 +102,48 @@ def is_compiled(program: Program) -> bool:
     return (program.pk, program.rules_version) in _compiled_cache
 
 
+@dataclasses.dataclass(slots=True)
+class _ProgramWords:
+    """The words of one program's rules in one language, built as pages ask for them."""
+
+    memo: WordsMemo = dataclasses.field(default_factory=dict)
+    # The sector names the words were built with: a sector renamed since makes them stale.
+    sectors: dict[str, str] = dataclasses.field(default_factory=dict)
+
+
+# (program id, rules version, language) → the words of its rules built so far. Every rule change
+# bumps the version, so an edited program misses; country names and translations change only
+# with the language, and sector names are checked on every use.
+_words_cache: dict[tuple[int, int, str], _ProgramWords] = {}
+_WORDS_CACHE_SIZE = 1024
+
+
+def program_words(program: Program, wording: Wording) -> tuple[WordsMemo, Wording]:
+    """The words of ``program``'s rules kept for the process in the active language (a memo for
+    ``matchmaker.outcomes.unpack``), and ``wording`` noting the sector names it gives them.
+
+    A list of matches asks for the same criteria's words once per company; kept here, each is
+    built once per process, rules version and language.
+    """
+    key = (program.pk, program.rules_version, translation.get_language() or "")
+    words = _words_cache.get(key)
+    if words is None or any(
+        wording.sector_name(code) != name for code, name in words.sectors.items()
+    ):
+        if len(_words_cache) >= _WORDS_CACHE_SIZE:
+            _words_cache.clear()
+        words = _words_cache[key] = _ProgramWords()
+    sectors = words.sectors
+
+    def sector_name(code: str) -> str:
+        name = sectors[code] = wording.sector_name(code)
+        return name
+
+    return words.memo, dataclasses.replace(wording, sector_name=sector_name)
+
+
 def clear_compiled_cache() -> None:
-    """Forget compiled programs (tests reuse primary keys across rolled-back transactions)."""
+    """Forget compiled programs and their words (tests reuse primary keys across rolled-back
+    transactions)."""
     _compiled_cache.clear()
+    _words_cache.clear()

@@ -4,6 +4,7 @@ Read-only by design: programs are written by staff through the workspace, never 
 """
 
 import datetime
+import re
 import zoneinfo
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -26,6 +27,9 @@ from matchmaker.engine import (
 from programs.models import Agency, Challenge, Program, Sector, Stage
 from programs.rules import ruleset_for
 
+# What a slug in a URL can be (Django's <slug:> converter): nothing to quote.
+SLUG = re.compile(r"[-a-zA-Z0-9_]+")
+
 
 class EnumField(serializers.ChoiceField):
     """A choice field whose choice set is one named enum component of the OpenAPI schema.
@@ -38,6 +42,13 @@ class EnumField(serializers.ChoiceField):
     def __init__(self, *, enum_name: str, **kwargs: Any) -> None:
         self.enum_name = enum_name
         super().__init__(**kwargs)
+
+    def to_representation(self, value: Any) -> Any:
+        if value is None or str(value) == "":
+            # No choice made: a CountryField without a country reads as Country(code=""), which
+            # DRF would hand to the JSON encoder as it is. Null where the field allows it.
+            return None if self.allow_null else ""
+        return super().to_representation(value)
 
 
 class EnumFieldExtension(OpenApiSerializerFieldExtension):  # type: ignore[no-untyped-call]
@@ -139,6 +150,9 @@ class SectorSerializer(serializers.ModelSerializer[Sector]):
 
 
 class BudgetSerializer(serializers.Serializer[Program]):
+    # Read from the program itself (source="*"); null when it has no budget. (No docstring: it
+    # would become the schema's description of the component.)
+
     amount = serializers.DecimalField(
         source="budget_amount",
         max_digits=14,
@@ -149,6 +163,36 @@ class BudgetSerializer(serializers.Serializer[Program]):
     currency = serializers.CharField(
         source="budget_currency", read_only=True, help_text=_("ISO 4217 code, e.g. EUR.")
     )
+
+    def to_representation(self, instance: Program) -> Any:
+        if instance.budget_amount is None:
+            return None
+        return super().to_representation(instance)
+
+
+class ProgramUrlField(serializers.HyperlinkedIdentityField):
+    """The program's API address, reversed once per response and completed with each slug:
+    reversing it for every program of a page costs more than the rest of its fields."""
+
+    MARKER = "__slug__"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._templates: dict[tuple[str, str | None], str] = {}
+
+    def get_url(self, obj: Any, view_name: str, request: Any, format: str | None) -> Any:
+        slug = getattr(obj, self.lookup_field, None)
+        if not isinstance(slug, str) or not SLUG.fullmatch(slug):
+            return super().get_url(obj, view_name, request, format)
+        template = self._templates.get((view_name, format))
+        if template is None:
+            template = self._templates[(view_name, format)] = self.reverse(
+                view_name,
+                kwargs={self.lookup_url_kwarg: self.MARKER},
+                request=request,
+                format=format,
+            )
+        return template.replace(self.MARKER, slug, 1)
 
 
 NEXT_DEADLINE_HELP = _(
@@ -175,7 +219,7 @@ class ProgramSerializer(serializers.ModelSerializer[Program]):
         many=True, read_only=True, help_text=_("Agencies that run the program with the owner.")
     )
     sectors = SectorSerializer(many=True, read_only=True)
-    budget = serializers.SerializerMethodField()
+    budget = BudgetSerializer(source="*", read_only=True, allow_null=True)
     languages = serializers.ListField(
         child=serializers.CharField(),
         read_only=True,
@@ -189,9 +233,7 @@ class ProgramSerializer(serializers.ModelSerializer[Program]):
     rules_version = serializers.IntegerField(
         read_only=True, help_text=_("Bumped on every change to the program's rules.")
     )
-    url = serializers.HyperlinkedIdentityField(
-        view_name="api:program-detail", lookup_field="slug", read_only=True
-    )
+    url = ProgramUrlField(view_name="api:program-detail", lookup_field="slug", read_only=True)
 
     class Meta:
         model = Program
@@ -212,12 +254,6 @@ class ProgramSerializer(serializers.ModelSerializer[Program]):
             "url",
         ]
         read_only_fields = fields
-
-    @extend_schema_field(BudgetSerializer(allow_null=True))
-    def get_budget(self, program: Program) -> dict[str, Any] | None:
-        if program.budget_amount is None:
-            return None
-        return dict(BudgetSerializer(program).data)
 
 
 class StageSerializer(serializers.ModelSerializer[Stage]):

@@ -5,6 +5,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from matchmaker.services import program_rules_changed
+from programs.audit import record_update
 from programs.models import Program
 
 
@@ -18,6 +19,9 @@ def program_bump_rules_version(*, program_id: int) -> int:
         Program.objects.filter(pk=program_id).update(
             rules_version=F("rules_version") + 1, updated_at=timezone.now()
         )
-        version: int = Program.objects.values_list("rules_version", flat=True).get(pk=program_id)
+        program = Program.objects.only("title", "rules_version").get(pk=program_id)
+        version: int = program.rules_version
+        # The increment holds the row's lock until commit: the version before it is ours - 1.
+        record_update(program, {"rules_version": (version - 1, version)})
         program_rules_changed(program_id=program_id)
     return version

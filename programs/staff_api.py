@@ -16,7 +16,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -25,6 +24,7 @@ from rest_framework.views import APIView
 from applicants.models import Application
 from matchmaker.models import Match
 from programs import staff_selectors
+from programs.api import PageNumberPagination
 from programs.models import Program
 from programs.reviews import criterion_weights, review_criteria
 from programs.serializers import EnumField, ErrorSerializer, LocalDateTimeField

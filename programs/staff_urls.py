@@ -6,7 +6,16 @@ anything else is looked up (``staff_views.access``).
 
 from django.urls import path
 
-from programs.staff_views import applications, decisions, matches, reviews, team, workspace
+from programs.staff_views import (
+    applications,
+    decisions,
+    history,
+    matches,
+    reviews,
+    settings,
+    team,
+    workspace,
+)
 
 app_name = "staff"
 
@@ -16,6 +25,7 @@ urlpatterns = [
     path("", workspace.home, name="home"),
     path("reviews/", reviews.review_list, name="reviews"),
     path("programs/<slug:slug>/", workspace.dashboard, name="dashboard"),
+    path("programs/<slug:slug>/settings/", settings.program_settings, name="settings"),
     path("programs/<slug:slug>/matches/", matches.match_list, name="matches"),
     path(
         "programs/<slug:slug>/matches/<int:company_pk>/invite/",
@@ -51,4 +61,10 @@ urlpatterns += [
     path("agencies/<slug:agency>/team/", team.team_page, name="team"),
     path("agencies/<slug:agency>/team/<int:pk>/role/", team.member_role, name="team-role"),
     path("agencies/<slug:agency>/team/<int:pk>/remove/", team.member_remove, name="team-remove"),
+]
+
+# The audit log, for agency admins: a program's history and a team's.
+urlpatterns += [
+    path("programs/<slug:slug>/history/", history.program_history, name="history"),
+    path("agencies/<slug:agency>/history/", history.team_history, name="team-history"),
 ]

@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from applicants.models import User
+from programs.audit import record_update
 from programs.models import Agency, StaffMembership
 
 
@@ -78,6 +79,7 @@ def member_set_role(*, membership: StaffMembership, role: str) -> StaffMembershi
         if membership.role == StaffMembership.Role.ADMIN and role != membership.role:
             _keeps_an_admin(membership.agency, leaving=membership)
         StaffMembership.objects.filter(pk=membership.pk).update(role=role)
+        record_update(membership, {"role": (membership.role, role)})
     membership.role = role
     return membership
 

@@ -6,6 +6,7 @@ Anyone else asking for a program of another agency gets 404, never a hint that i
 vendor asking for any staff page gets 403.
 """
 
+import logging
 from typing import TYPE_CHECKING, cast
 
 from django.core.exceptions import PermissionDenied
@@ -16,6 +17,17 @@ from programs.models import Agency, Program, StaffMembership
 
 if TYPE_CHECKING:
     from applicants.models import User
+
+
+security_log = logging.getLogger("matchmaker.security")
+
+
+def _refused(user: object, reason: str) -> None:
+    security_log.warning(
+        "refused staff access: %s",
+        reason,
+        extra={"event": "refused", "status": 404, "user_id": getattr(user, "pk", None)},
+    )
 
 
 def staff_agency_ids(user: object, *, roles: tuple[str, ...] | None = None) -> set[int]:
@@ -49,6 +61,8 @@ def staff_program_or_404(user: object, slug: str, *, admin: bool = False) -> Pro
         raise PermissionDenied
     program = staff_programs(user).select_related("owner").filter(slug=slug).first()
     if program is None:
+        # Logged here, not by Django: to the asker it is an ordinary 404.
+        _refused(user, f"program {slug!r} is not one of the user's agencies'")
         raise Http404
     if (
         admin
@@ -71,6 +85,7 @@ def staff_agency_or_404(user: object, slug: str, *, admin: bool = False) -> Agen
         raise PermissionDenied
     agency = Agency.objects.filter(slug=slug, pk__in=memberships).first()
     if agency is None:
+        _refused(user, f"agency {slug!r} is not one of the user's")
         raise Http404
     if admin and agency.pk not in staff_agency_ids(user, roles=(StaffMembership.Role.ADMIN,)):
         raise PermissionDenied

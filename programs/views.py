@@ -6,6 +6,8 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from applicants.follows import is_following
+from applicants.models import User
 from matchmaker.engine import CriterionKind, describe_criterion
 from programs import selectors
 from programs.filters import ProgramFilter
@@ -19,6 +21,12 @@ def program_list(request: HttpRequest) -> HttpResponse:
     filterset = ProgramFilter(request.GET, queryset=selectors.program_catalog())
     programs = filterset.qs if filterset.is_valid() else Program.objects.none()
     page = Paginator(programs, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Each name translated once per page: get_status_display() translates every choice of the
+    # field on each call, for every card.
+    statuses, kinds = dict(Program.Status.choices), dict(Program.Kind.choices)
+    for program in page:
+        program.status_name = str(statuses.get(program.status, program.status))
+        program.kind_name = str(kinds.get(program.kind, program.kind))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -62,6 +70,9 @@ def program_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "programs/program_detail.html",
         {
             "program": program,
+            # The Follow button's state: one query, and none for anonymous visitors.
+            "following": isinstance(request.user, User)
+            and is_following(user=request.user, program=program),
             "gates": gates,
             "awards": [
                 (line, round(100 * line.weight / total_weight) if total_weight else 0)

@@ -103,8 +103,15 @@ NOT_VENDOR_OBJECTS: dict[str, str] = {
     "api:program-eligibility": "an anonymous check against a published program",
     "accounts:verify": "a signed one-time link for the account it was mailed to",
     "accounts:password-reset-confirm": "Django's signed one-time reset link",
+    "accounts:unsubscribe": "a signed link that names its own user and kind of mail, for mail "
+    "clients without a session (tested in tests/applicants/test_preferences.py)",
     "companies:apply": "a published program by slug; the company is chosen in the form, among "
     "the user's own (tested in tests/applicants/test_application_views.py)",
+    "programs:calendar": "a published program's deadlines, public like its page",
+    "accounts:calendar-feed": "a secret feed address, the token its only credential (tested in "
+    "tests/applicants/test_calendar.py)",
+    "accounts:follow": "a published program by slug, followed by the signed-in user alone "
+    "(tested in tests/applicants/test_follows.py)",
 }
 
 # Django's admin is for platform operators; its own staff check guards every URL (see
@@ -394,6 +401,7 @@ def test_the_admin_sends_a_vendor_to_its_login_page(world: World) -> None:
 # URL name → {URL argument: the attribute of a StaffTenant it names}.
 STAFF_OBJECT_ROUTES: dict[str, dict[str, str]] = {
     "staff:dashboard": {"slug": "program"},
+    "staff:settings": {"slug": "program"},
     "staff:matches": {"slug": "program"},
     "staff:match-invite": {"slug": "program", "company_pk": "prospect"},
     "staff:applications": {"slug": "program"},
@@ -424,6 +432,8 @@ STAFF_OBJECT_ROUTES: dict[str, dict[str, str]] = {
     "staff:team": {"agency": "agency"},
     "staff:team-role": {"agency": "agency", "pk": "membership"},
     "staff:team-remove": {"agency": "agency", "pk": "membership"},
+    "staff:history": {"slug": "program"},
+    "staff:team-history": {"agency": "agency"},
 }
 
 # The staff member's own workspace: vendors get 403; other agencies' staff see only their own.
@@ -435,6 +445,7 @@ STAFF_RIGHTFUL_REVIEWER = frozenset({"staff:review", "staff:review-abstain"})
 # What an agency admin alone may do: a reviewer of the same agency gets 403 and changes nothing.
 STAFF_ADMIN_ONLY = frozenset(
     {
+        "staff:settings",
         "staff:match-invite",
         "staff:application-advance",
         "staff:application-decline",
@@ -443,6 +454,8 @@ STAFF_ADMIN_ONLY = frozenset(
         "staff:team",
         "staff:team-role",
         "staff:team-remove",
+        "staff:history",
+        "staff:team-history",
         # The rule builder, every page of it.
         *(name for name in STAFF_OBJECT_ROUTES if name.startswith("rules:")),
     }

@@ -350,8 +350,13 @@ def test_schema_documents_each_reason_a_submission_is_refused(schema: dict[str, 
     refused = schema["paths"]["/api/v1/applications/{id}/submit/"]["post"]["responses"]["400"]
 
     assert refused["content"]["application/json"]["schema"] == {
-        "$ref": "#/components/schemas/SubmissionRefusal"
+        "$ref": "#/components/schemas/SubmissionError"
     }
+    # a refusal, or the usual 400 of a body that is not JSON or has fields
+    assert schema["components"]["schemas"]["SubmissionError"]["oneOf"] == [
+        {"$ref": "#/components/schemas/SubmissionRefusal"},
+        {"$ref": "#/components/schemas/BodyErrors"},
+    ]
     assert schema["components"]["schemas"]["RefusalCode"]["enum"] == [
         "gate",
         "deadline",

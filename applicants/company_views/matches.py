@@ -1,16 +1,22 @@
-"""The vendor's "My matches" page: the programs the background scorer found, best first, with
-what changed since this member last looked, and partners to ask where a program wants one.
+"""The vendor's "My matches" page: the programs the background scorer found, best first, a page
+of them at a time, with what changed since this member last looked, and partners to ask where a
+program wants one.
 
 Reads stored ``Match`` rows (``matchmaker.selectors``), never the engine: what the page shows is
 what staff see. Each visit records what the member saw (``services.matches_mark_seen``), so a GET
 writes one row; it is the member's own bookkeeping, like a "read" mark, and changes nothing
-anyone else sees.
+anyone else sees. What they saw is the page's programs: a change on another page stays marked
+until that page is shown. Programs that dropped out are named on whichever page comes first.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
 from django_countries import countries
 
 from applicants import selectors, services
@@ -18,9 +24,12 @@ from applicants.company_views.layout import company_or_404, render_section, requ
 from applicants.models import Application, Company
 from applicants.progress import profile_progress
 from matchmaker import selectors as matches
-from matchmaker.changes import Change, Standing, compare
+from matchmaker.changes import Change, ChangeKind, MatchChanges, Standing, compare
 from matchmaker.selectors import MatchView
 from programs.rules import wording
+
+# Programs per page: the eligible ones first, as on one long list.
+PAGE_SIZE = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,18 +43,55 @@ class MatchItem:
     application: Application | None = None
 
 
+def seen_after_visit(
+    seen: Any,
+    current: Mapping[int, Standing],
+    changes: MatchChanges,
+    shown: Mapping[int, Standing],
+) -> dict[int, Standing]:
+    """What the member has seen once ``shown`` (a page of ``current``) is on their screen: the
+    shown programs as they are now; the others as before, so that a change on another page stays
+    marked until that page is shown (one not shown yet stays new); and nothing of the programs
+    that dropped out, which the page names."""
+    before: dict[int, Standing] = {
+        int(key): (value[0], value[1])
+        for key, value in (seen.items() if isinstance(seen, Mapping) else ())
+        if str(key).isdigit() and isinstance(value, list | tuple) and len(value) == 2
+    }
+    after: dict[int, Standing] = {}
+    for program_id, standing in current.items():
+        change = changes.by_program.get(program_id)
+        if program_id in shown:
+            after[program_id] = shown[program_id]
+        elif change is None:
+            after[program_id] = standing  # no change the page could show
+        elif change.kind != ChangeKind.NEW and program_id in before:
+            after[program_id] = before[program_id]
+    return after
+
+
 @login_required
 def company_matches(request: HttpRequest, pk: int) -> HttpResponse:
     company = company_or_404(request, pk)
     membership = selectors.membership_of(request_user(request), company)
     if membership is None:  # left the team between the two queries
         raise Http404
-    views = matches.company_matches(company, wording=wording())
-    current: dict[int, Standing] = {
-        view.program.pk: (view.match.eligibility, view.match.score) for view in views
-    }
+    now = timezone.now()
+    current = matches.company_standings(company, now=now)
     changes = compare(membership.matches_seen, current)
     last_seen_at = membership.matches_seen_at  # None on a first visit
+    page = Paginator(list(current), PAGE_SIZE).get_page(request.GET.get("page"))
+    views = matches.match_views(
+        matches.company_match_rows(company, now=now).filter(program_id__in=page.object_list),
+        company=company,
+        wording=wording(),
+    )
+    shown: dict[int, Standing] = {
+        view.program.pk: (view.match.eligibility, view.match.score) for view in views
+    }
+    # Changes the summary counts that are marked on other pages, and those pages.
+    pages_of = {program_id: index // PAGE_SIZE + 1 for index, program_id in enumerate(current)}
+    elsewhere = [program_id for program_id in changes.by_program if program_id not in shown]
 
     asked = {view.program.pk: view.partner_countries_asked for view in views}
     applications = {
@@ -68,7 +114,10 @@ def company_matches(request: HttpRequest, pk: int) -> HttpResponse:
         for view in views
     ]
     dropped = matches.programs_by_id(changes.dropped) if changes.dropped else []
-    services.matches_mark_seen(membership=membership, current=current)
+    services.matches_mark_seen(
+        membership=membership,
+        current=seen_after_visit(membership.matches_seen, current, changes, shown),
+    )
 
     progress = profile_progress(company)
     return render_section(
@@ -78,8 +127,11 @@ def company_matches(request: HttpRequest, pk: int) -> HttpResponse:
         "match_list.html",
         preview=False,
         items=items,
+        page=page,
         dropped=dropped,
         changes=changes,
+        changes_elsewhere=sorted({pages_of[program_id] for program_id in elsewhere}),
+        changes_elsewhere_count=len(elsewhere),
         last_seen_at=last_seen_at,
         # A profile change not scored yet: the list is about to change.
         scoring=company.scored_profile_version < company.profile_version,

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -9,18 +10,29 @@ from django.utils import timezone
 from programs import staff_dashboard, staff_selectors, team
 from programs.models import Program, StaffMembership
 from programs.staff_dashboard import HistogramBin
-from programs.staff_views.access import program_view, staff_user, staff_view
+from programs.staff_views.access import (
+    PAGE_SIZE,
+    program_view,
+    query_without_page,
+    staff_user,
+    staff_view,
+)
 
 
 @staff_view()
 def home(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
-    programs = list(staff_selectors.workspace_programs(user, now=timezone.now()))
+    # A page of programs: their counts are computed for the programs shown only.
+    page = Paginator(
+        staff_selectors.workspace_programs(user, now=timezone.now()), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
     return render(
         request,
         "staff/workspace_home.html",
         {
-            "programs": programs,
+            "programs": list(page.object_list),
+            "page": page,
+            "query": query_without_page(request),
             "reviews_waiting": staff_selectors.reviews_waiting(user),
             "admin_agencies": list(team.admin_agencies(user)),
         },

@@ -1,6 +1,7 @@
 """The applications API: start, list, read, answer, submit, withdraw; strict input; 404s."""
 
 import datetime
+import json
 import zoneinfo
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from applicants.applications import (
 from applicants.models import Application, Company, User
 from applicants.services import api_token_issue
 from programs.models import Program, Stage
+from tests.api_fuzz_data import call_documented, request_is_documented
 from tests.applicants.applying import (
     TAIPEI_POC,
     MakeCompany,
@@ -589,3 +591,48 @@ def test_a_number_beyond_what_json_readers_hold_is_refused(
     assert response.status_code == 400
     (message,) = response.json()["answers"][str(questions.budget.pk)]
     assert message.startswith("Give a number between") or message == "Value must be valid JSON."
+
+
+# --- found by the fuzzer (tests/test_api_fuzz.py) ------------------------------------------------
+
+
+@pytest.mark.parametrize("action", ["submit", "withdraw"])
+@pytest.mark.parametrize("body", ["null", "[]", "0", "false"])
+def test_a_body_that_is_not_an_object_is_refused(
+    client: APIClient,
+    company: Company,
+    owner: User,
+    questions: Questions,
+    action: str,
+    body: str,
+) -> None:
+    # It was read as no body at all (anything falsy was), and the draft submitted or withdrawn.
+    application = ready_draft(company, owner, questions)
+
+    response = client.post(detail(application, action), body, content_type="application/json")
+
+    assert not request_is_documented(
+        f"/api/v1/applications/{{id}}/{action}/", "POST", body=json.loads(body)
+    )
+    assert (response.status_code, list(response.json())) == (400, ["non_field_errors"])
+    application.refresh_from_db()
+    assert application.status == Status.DRAFT
+
+
+@pytest.mark.parametrize(
+    ("body", "keys"), [(b"\x00", ["detail"]), (b'{"status": "submitted"}', ["status"])]
+)
+def test_a_submission_with_a_bad_body_gets_a_documented_400(
+    owner: User, draft: Application, body: bytes, keys: list[str]
+) -> None:
+    # The schema described a refusal's reasons as the only 400 of a submission.
+    response = call_documented(
+        "/api/v1/applications/{id}/submit/",
+        "POST",
+        token=api_token_issue(user=owner).key,
+        path_parameters={"id": draft.pk},
+        body=body,
+        media_type="application/json",
+    )
+
+    assert (response.status_code, list(response.json())) == (400, keys)

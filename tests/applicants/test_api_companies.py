@@ -12,6 +12,7 @@ from applicants.models import Company, CompanyMembership, Partner
 from applicants.selectors import company_facts
 from applicants.services import company_create
 from programs.models import Sector
+from tests.api_fuzz_data import call_documented, request_is_documented
 from tests.vendors import Vendor, add_member, database_snapshot, make_user, make_vendor
 
 pytestmark = pytest.mark.django_db
@@ -482,3 +483,53 @@ def test_a_vendor_without_companies_lists_none(api_client: APIClient) -> None:
     response = api_client.get(LIST)
 
     assert response.json() == {"count": 0, "next": None, "previous": None, "results": []}
+
+
+# --- found by the fuzzer (tests/test_api_fuzz.py) ------------------------------------------------
+
+
+def test_a_company_without_links_reads_as_the_schema_says(acme: Vendor) -> None:
+    # The schema promised a URL in website and demo_url, where a company without links has "".
+    response = call_documented(
+        "/api/v1/companies/{id}/", "GET", token=acme.token, path_parameters={"id": acme.company.pk}
+    )
+
+    assert (response.json()["website"], response.json()["demo_url"]) == ("", "")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"legal_name": " " + "x" * 200},
+        {"website": "https://acme.example/" + "x" * 179 + " "},
+        {"partners": [{"name": "\x1e" + "x" * 200, "country": "RU"}]},
+    ],
+)
+def test_a_text_over_its_limit_is_refused_even_when_trimming_would_bring_it_under(
+    acme: Vendor, body: dict[str, Any]
+) -> None:
+    # The schema's maxLength counts the text as sent, and the API counted it trimmed (of
+    # spaces, or of a control character Python counts as whitespace).
+    assert not request_is_documented("/api/v1/companies/{id}/", "PATCH", body=body)
+    client = acme.api()
+    before = database_snapshot()
+
+    response = client.patch(detail(acme.company), body, format="json")
+
+    assert response.status_code == 400
+    assert list(response.json()) == list(body)
+    assert database_snapshot() == before
+
+
+def test_a_company_without_a_country_reads_with_a_null_country(acme: Vendor) -> None:
+    # A company saved before the country was required (or by the benchmark's generator) has
+    # none: the list and the company answered 500, the encoder handed a Country("") object.
+    Company.objects.filter(pk=acme.company.pk).update(country="")
+
+    listed = call_documented("/api/v1/companies/", "GET", token=acme.token)
+    read = call_documented(
+        "/api/v1/companies/{id}/", "GET", token=acme.token, path_parameters={"id": acme.company.pk}
+    )
+
+    assert [company["country"] for company in listed.json()["results"]] == [None]
+    assert read.json()["country"] is None

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
@@ -23,6 +22,7 @@ from applicants.applications import (
     application_withdraw,
 )
 from applicants.models import Application, ApplicationEvent, Company, User
+from matchmaker.models import Notification
 from programs.models import Program, Stage
 from programs.services import program_bump_rules_version
 from tests.applicants.applying import (
@@ -327,6 +327,7 @@ def test_submitting_a_complete_draft_keeps_the_verdict_and_tells_the_team(
     owner: User,
     questions: Questions,
     django_capture_on_commit_callbacks: Any,
+    sent_mail: list[Any],
 ) -> None:
     # given a colleague on the team too
     join(company, UserFactory(email="colleague@example.com"), role="member")
@@ -355,11 +356,11 @@ def test_submitting_a_complete_draft_keeps_the_verdict_and_tells_the_team(
         None,
         "Proof of concept",
     )
-    assert sorted(message.to[0] for message in mail.outbox) == [
+    assert sorted(message.to[0] for message in sent_mail) == [
         "colleague@example.com",
         "vendor@example.com",
     ]
-    receipt = mail.outbox[0]
+    receipt = sent_mail[0]
     assert receipt.subject == "Your application to Taipei bottom-up proof of concept is submitted"
     link = f"https://pilots.example/companies/{company.pk}/applications/{application.pk}/"
     assert link in receipt.body
@@ -712,6 +713,7 @@ def test_advancing_through_every_stage_completes_the_application_and_records_eac
     staff: User,
     questions: Questions,
     django_capture_on_commit_callbacks: Any,
+    sent_mail: list[Any],
 ) -> None:
     application = submitted(company, owner, questions)
 
@@ -741,12 +743,14 @@ def test_advancing_through_every_stage_completes_the_application_and_records_eac
         "",
         "Now city policy.",
     ]
-    assert [message.subject for message in mail.outbox] == [
+    # The outbox also held the receipt of the submission, sent with the first decision.
+    assert [message.subject for message in sent_mail] == [
+        "Your application to Taipei bottom-up proof of concept is submitted",
         "Your application to Taipei bottom-up proof of concept moved to Small-scale pilot",
         "Your application to Taipei bottom-up proof of concept moved to Policy",
         "Your application to Taipei bottom-up proof of concept is complete",
     ]
-    assert "Great POC." in mail.outbox[0].body
+    assert "Great POC." in sent_mail[1].body
 
 
 def test_a_completed_application_goes_no_further(
@@ -852,6 +856,7 @@ def test_declining_records_the_decision_and_tells_the_team(
     staff: User,
     questions: Questions,
     django_capture_on_commit_callbacks: Any,
+    sent_mail: list[Any],
 ) -> None:
     application = submitted(company, owner, questions)
 
@@ -869,7 +874,9 @@ def test_declining_records_the_decision_and_tells_the_team(
         "Proof of concept",
         "Proof of concept",
     )
-    (message,) = mail.outbox
+    # The outbox also held the receipt of the submission, sent with the decision.
+    (receipt, message) = sent_mail
+    assert receipt.subject == "Your application to Taipei bottom-up proof of concept is submitted"
     assert message.subject == "Decision on your application to Taipei bottom-up proof of concept"
     assert "The site is not available this year." in message.body
 
@@ -888,6 +895,7 @@ def test_a_staff_note_is_recorded_but_never_shown_to_the_vendor(
     company: Company, owner: User, staff: User, questions: Questions
 ) -> None:
     application = submitted(company, owner, questions)
+    mails_before = Notification.objects.count()
 
     note = application_add_note(
         application=application, actor=staff, note="Their CFO used to work here."
@@ -898,7 +906,7 @@ def test_a_staff_note_is_recorded_but_never_shown_to_the_vendor(
         Kind.CREATED,
         Kind.SUBMITTED,
     ]
-    assert not mail.outbox
+    assert Notification.objects.count() == mails_before
 
 
 def test_a_note_needs_words_and_a_submitted_application(

@@ -16,7 +16,7 @@ from matchmaker.services import companies_score
 from programs.models import Program, Sector, Stage
 from programs.selectors import clear_compiled_cache
 from programs.services import program_bump_rules_version
-from tests.factories import UserFactory
+from tests.factories import ProgramFactory, UserFactory, add_criterion
 
 pytestmark = pytest.mark.django_db
 
@@ -369,6 +369,99 @@ def test_each_member_has_their_own_last_visit(
     assert set(changes(response).values()) == {"New"}
 
 
+# --- pages ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def many(demo: None, vendor: User) -> Company:
+    """The Taiwanese company with 20 more programs it is eligible for (TRL 5 or more): 22
+    eligible programs, then moscow-pilots, procuRE and Bristol's near misses; 25 in all."""
+    for number in range(20):
+        program = ProgramFactory(slug=f"extra-{number:02}", title=f"Extra program {number:02}")
+        add_criterion(program, label="Ready enough", groups=[[("trl", "gte", 5)]])
+    return scored(register(vendor))
+
+
+EXTRA = [f"extra-{number:02}" for number in range(20)]
+SECOND_PAGE = [
+    "taipei-bottom-up-poc",
+    "taipei-needs-first",
+    "moscow-pilots",
+    "procure-renewable-buildings",
+    "bristol-5g-logistics",
+]
+
+
+def test_the_matches_come_twenty_to_a_page_in_one_order(many: Company, signed_in: Client) -> None:
+    first = signed_in.get(page_url(many))
+    second = signed_in.get(page_url(many), {"page": 2})
+
+    assert listed(first) == EXTRA  # eligible, no score: by title
+    assert listed(second) == SECOND_PAGE
+    assert "Page 1 of 2 (25 programs)" in text(first)
+    assert 'rel="next" href="?page=2"' in text(first)
+    assert 'rel="prev" href="?page=1"' in text(second)
+    assert '<ol class="cards match-list" start="21">' in text(second)
+
+
+def test_a_page_past_the_last_shows_the_last_and_a_bad_one_the_first(
+    many: Company, signed_in: Client
+) -> None:
+    assert listed(signed_in.get(page_url(many), {"page": 9})) == SECOND_PAGE
+    assert listed(signed_in.get(page_url(many), {"page": "x"})) == EXTRA
+
+
+def test_a_short_list_has_no_pages(company: Company, signed_in: Client) -> None:
+    assert 'class="pagination"' not in text(signed_in.get(page_url(company)))
+
+
+def test_programs_on_another_page_stay_new_until_that_page_is_shown(
+    many: Company, vendor: User, signed_in: Client
+) -> None:
+    # given a first visit that showed the first page only
+    signed_in.get(page_url(many))
+
+    # when the first page is shown again
+    again = signed_in.get(page_url(many))
+
+    # then the five programs of the second page are still new to the member, and it says where
+    assert changes(again) == {}
+    assert "5 programs changed since your last visit" in text(again)
+    assert re.search(
+        r'5 of them are marked on other pages:\s*<a href="\?page=2">page 2</a>', text(again)
+    )
+    # and the second page marks them, once
+    assert changes(signed_in.get(page_url(many), {"page": 2})) == dict.fromkeys(SECOND_PAGE, "New")
+    assert changes(signed_in.get(page_url(many), {"page": 2})) == {}
+    assert "Nothing changed since your last visit" in text(signed_in.get(page_url(many)))
+    seen = CompanyMembership.objects.get(company=many, user=vendor).matches_seen
+    assert len(seen) == 25
+
+
+def test_a_change_on_another_page_is_marked_there_and_a_dropped_program_named_at_once(
+    many: Company, vendor: User, signed_in: Client
+) -> None:
+    # given both pages seen, with moscow-pilots scored 72 and procuRE 60
+    signed_in.get(page_url(many))
+    signed_in.get(page_url(many), {"page": 2})
+    # when the company says it has no demo: Moscow's score drops, procuRE drops out
+    services.company_update(company=many, user=vendor, has_demo=False)
+    scored(many)
+
+    first = signed_in.get(page_url(many))
+
+    # then the first page names the dropped program and points to the change on page 2
+    assert "No longer among your matches" in text(first)
+    assert "procuRE: renewable energy for existing buildings" in text(first)
+    assert "1 program changed since your last visit" in text(first)
+    assert "1 of them is marked on another page" in text(first)
+    # and the second page still marks it, until it has been shown
+    second = signed_in.get(page_url(many), {"page": 2})
+    assert changes(second) == {"moscow-pilots": "Score down from 72"}
+    assert "No longer among your matches" not in text(second)
+    assert changes(signed_in.get(page_url(many), {"page": 2})) == {}
+
+
 # --- navigation, isolation, queries -------------------------------------------------------------
 
 
@@ -436,14 +529,15 @@ def test_the_page_makes_a_fixed_number_of_queries(
     # 3 the company with the viewer's role, a pitch deck on file, the team's size and the
     #   partnership requests waiting, 4 its sectors, 5 its partners,
     # 6 the viewer's membership (what they saw last time),
-    # 7 the sector names the wording uses,
-    # 8 the matches with their programs, owners, next deadlines and stages,
-    # (9-12 only when rules are not compiled in this process: programs, criteria, groups,
+    # 7 every match's program, eligibility and score (the pages, what changed),
+    # 8 the sector names the wording uses,
+    # 9 the page's matches with their programs, owners, next deadlines and stages,
+    # (10-13 only when rules are not compiled in this process: programs, criteria, groups,
     #  requirements),
     # then the company's applications (Apply or Continue on each program),
     # the partner suggestions ranked per country, their shared sectors,
     # the programs that dropped out, and the update recording this visit.
-    with django_assert_num_queries(13 if compiled else 17):
+    with django_assert_num_queries(14 if compiled else 18):
         response = signed_in.get(page_url(company))
 
     assert response.status_code == 200

@@ -36,10 +36,23 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture
 def page(browser):  # type: ignore[no-untyped-def]
+    """A fresh page; a test fails if anything on it broke the Content Security Policy or threw
+    a script error, which a user would see as a page that silently half-works."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
     page = context.new_page()
+    problems: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(message.text)
+            if message.type == "error" and "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
     yield page
     context.close()
+    assert problems == [], problems
 
 
 @pytest.fixture(scope="session")

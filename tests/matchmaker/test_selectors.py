@@ -4,12 +4,12 @@ import datetime
 from typing import Any
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from applicants.models import Company
 from matchmaker.selectors import company_matches
 from matchmaker.services import companies_score
-from programs.models import Program, Stage
+from programs.models import Program, Requirement, Sector, Stage
 from programs.rules import wording
 from programs.selectors import clear_compiled_cache
 from programs.services import program_bump_rules_version
@@ -144,3 +144,49 @@ def test_the_matches_cost_one_query_plus_four_to_compile_rules(
         views = company_matches(company, wording=words)
 
     assert len(views) == 5
+
+
+# --- words kept for the process ------------------------------------------------------------------
+
+
+def gate_message(company: Company, slug: str, label_start: str) -> str:
+    view = by_slug(company)[slug]
+    [gate] = [gate for gate in view.gates if gate.label.startswith(label_start)]
+    return gate.message
+
+
+def test_a_rule_change_is_worded_afresh(company: Company) -> None:
+    assert gate_message(company, "moscow-pilots", "Russian company") == (
+        "Registered in Russia, or a partner registered in Russia"
+    )
+    # when the rule names Belarus instead, as an edit through the rule builder would
+    moscow = Program.objects.get(slug="moscow-pilots")
+    requirements = Requirement.objects.filter(group__criterion__program=moscow)
+    requirements.filter(fact="country").update(value=["BY"])
+    requirements.filter(fact="partner_countries").update(value="BY")
+    program_bump_rules_version(program_id=moscow.pk)
+
+    assert gate_message(company, "moscow-pilots", "Russian company") == (
+        "Registered in Belarus, or a partner registered in Belarus"
+    )
+
+
+def test_a_renamed_sector_is_worded_afresh_with_the_same_rules(company: Company) -> None:
+    before = gate_message(company, "moscow-pilots", "Works in an industry")
+    assert "Mobility" in before
+
+    Sector.objects.filter(code="mobility").update(name="Transport and mobility")
+
+    assert gate_message(company, "moscow-pilots", "Works in an industry") == before.replace(
+        "Mobility", "Transport and mobility"
+    )
+
+
+def test_the_words_follow_the_language(company: Company) -> None:
+    by_slug(company)  # worded in English first, and kept
+
+    with translation.override("ru"):
+        message = gate_message(company, "moscow-pilots", "Russian company")
+
+    assert "Россия" in message
+    assert "Russia" in gate_message(company, "moscow-pilots", "Russian company")

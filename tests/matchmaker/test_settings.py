@@ -1,5 +1,6 @@
 """Configuration comes from the environment; a bad value stops start-up naming the variable."""
 
+import json
 import os
 import subprocess
 import sys
@@ -109,3 +110,58 @@ def test_production_settings_pass_the_deploy_checks():
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_a_secret_can_come_from_a_file(tmp_path: Path):
+    secret = tmp_path / "secret_key"
+    secret.write_text("  a-secret-from-a-mounted-file-0123456789-abcdefghijklmnopqrstuv\n")
+    env = {key: value for key, value in PRODUCTION.items() if key != "SECRET_KEY"}
+
+    result = _django(
+        "from django.conf import settings as s; print(s.SECRET_KEY)",
+        SECRET_KEY_FILE=str(secret),
+        **env,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "a-secret-from-a-mounted-file-0123456789-abcdefghijklmnopqrstuv"
+
+
+@pytest.mark.parametrize("problem", ["both set", "unreadable"])
+def test_a_bad_secret_file_stops_start_up_naming_it(tmp_path: Path, problem: str):
+    env = dict(PRODUCTION)
+    if problem == "both set":
+        (tmp_path / "key").write_text("from-a-file")
+        env["SECRET_KEY_FILE"] = str(tmp_path / "key")
+    else:
+        env.pop("SECRET_KEY")
+        env["SECRET_KEY_FILE"] = str(tmp_path / "missing")
+
+    result = _django("pass", **env)
+
+    assert result.returncode != 0
+    assert "SECRET_KEY_FILE" in result.stderr.strip().splitlines()[-1]
+
+
+def test_production_logs_one_json_object_a_line_with_the_request_id():
+    result = _django(
+        "import logging; from django_guid import set_guid; set_guid('a' * 32); "
+        "logging.getLogger('matchmaker.security')"
+        ".warning('refused %s', 'x', extra={'status': 403})",
+        **PRODUCTION,
+    )
+
+    assert result.returncode == 0, result.stderr
+    line = json.loads(result.stderr.strip().splitlines()[-1])
+    assert line["message"] == "refused x"
+    assert line["level"] == "WARNING"
+    assert line["logger"] == "matchmaker.security"
+    assert line["request_id"] == "a" * 32
+    assert line["status"] == 403
+
+
+def test_a_bad_log_format_stops_start_up():
+    result = _django("pass", LOG_FORMAT="xml")
+
+    assert result.returncode != 0
+    assert "LOG_FORMAT" in result.stderr.strip().splitlines()[-1]

@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 
 from programs.models import Challenge, Criterion, Program
 from programs.selectors import program_catalog
+from tests.api_fuzz_data import call_documented, request_is_documented
 from tests.factories import AgencyFactory, ProgramFactory, StageFactory, add_criterion, sector
 
 pytestmark = pytest.mark.django_db
@@ -480,3 +481,19 @@ def test_detail_runs_nine_queries_however_large_the_program(
 
     assert response.status_code == 200
     assert len(response.json()["criteria"]) == size
+
+
+# --- found by the fuzzer (tests/test_api_fuzz.py) ------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["kind", "intake", "status", "page"])
+def test_an_empty_filter_is_no_filter_as_the_schema_says(name: str) -> None:
+    # ?kind= is how the catalog page's form sends "any kind"; the schema called it invalid.
+    ProgramFactory(slug="open")
+    ProgramFactory(slug="closed", status=Program.Status.CLOSED)
+    query = {name: ""}
+
+    response = call_documented("/api/v1/programs/", "GET", query=query)
+
+    assert request_is_documented("/api/v1/programs/", "GET", query=query)
+    assert response.json()["count"] == 2

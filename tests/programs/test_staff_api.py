@@ -11,6 +11,7 @@ from applicants.models import Application, User
 from applicants.services import api_token_issue
 from programs.models import Program, StaffMembership
 from programs.reviews import review_assign, review_criteria, review_submit
+from tests.api_fuzz_data import call_documented, request_is_documented
 from tests.factories import UserFactory
 from tests.staff import make_company, make_staff, store_match, submit
 
@@ -220,3 +221,33 @@ def test_the_matches_make_a_fixed_number_of_queries(
         response = client.get(matches())
 
     assert response.json()["count"] == count
+
+
+# --- found by the fuzzer (tests/test_api_fuzz.py) ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("listing", "name"),
+    [
+        *[("applications", name) for name in ["status", "eligibility", "sort", "stage", "page"]],
+        *[("matches", name) for name in ["eligibility", "min_score", "page"]],
+    ],
+)
+def test_an_empty_filter_is_no_filter_as_the_schema_says(
+    taipei: Program, admin: User, listing: str, name: str
+) -> None:
+    # ?status= is how the workspace's filter forms send "any"; the schema called it invalid.
+    submit(make_company("Curb Co"), taipei)
+    path = f"/api/v1/staff/programs/{{slug}}/{listing}/"
+    query = {name: ""}
+
+    response = call_documented(
+        path,
+        "GET",
+        token=api_token_issue(user=admin).key,
+        path_parameters={"slug": taipei.slug},
+        query=query,
+    )
+
+    assert request_is_documented(path, "GET", query=query)
+    assert response.json()["count"] == 1

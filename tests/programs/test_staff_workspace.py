@@ -13,7 +13,7 @@ from programs.models import Program, StaffMembership, Stage
 from programs.reviews import review_assign
 from programs.staff_dashboard import program_dashboard
 from programs.staff_views.workspace import histogram_chart
-from tests.factories import USER_PASSWORD, UserFactory
+from tests.factories import USER_PASSWORD, ProgramFactory, UserFactory
 from tests.staff import make_company, make_staff, store_match, submit
 
 pytestmark = pytest.mark.django_db
@@ -90,14 +90,42 @@ def test_home_makes_a_fixed_number_of_queries(
     submit(make_company("Curb Co"), taipei)
     client.force_login(admin)
 
-    # 1 the session, 2 the user, 3 whether they are staff at all, 4 their agencies, 5 the
-    # programs with their counts, role and next deadline, 6 their agencies again, 7 the
-    # reviews waiting for them and 8 the agencies whose team they manage.
-    with django_assert_num_queries(8):
+    # 1 the session, 2 the user, 3 whether they are staff at all, 4 their agencies, 5 how many
+    # programs they have (the pages), 6 the page's programs with their counts, role and next
+    # deadline, 7 their agencies again, 8 the reviews waiting for them and 9 the agencies whose
+    # team they manage.
+    with django_assert_num_queries(9):
         response = client.get(HOME)
 
     assert len(response.context["programs"]) == 2
     assert "Team of Taipei" in text(response)
+
+
+def test_home_shows_the_programs_a_page_at_a_time_each_with_its_counts(
+    client: Client, taipei: Program, admin: User, django_assert_num_queries: Any
+) -> None:
+    # given 30 programs: 28 more before Taipei's two by title
+    for number in range(28):
+        ProgramFactory(owner=taipei.owner, slug=f"extra-{number:02}", title=f"A {number:02}")
+    submit(make_company("Curb Co"), taipei)
+    client.force_login(admin)
+
+    first = client.get(HOME)
+    with django_assert_num_queries(9):  # the same queries on every page
+        second = client.get(HOME, {"page": 2})
+
+    assert [p.slug for p in first.context["programs"]] == [f"extra-{n:02}" for n in range(25)]
+    assert [p.slug for p in second.context["programs"]] == [
+        "extra-25",
+        "extra-26",
+        "extra-27",
+        "taipei-bottom-up-poc",
+        "taipei-needs-first",
+    ]
+    card = second.context["programs"][3]
+    assert (card.matches_total, card.applications_open, card.applications_total) == (1, 1, 1)
+    assert "Page 1 of 2" in text(first)
+    assert 'rel="next" href="?page=2"' in text(first)
 
 
 def test_a_vendor_gets_403_and_a_visitor_is_sent_to_sign_in(client: Client) -> None:
@@ -168,7 +196,7 @@ def test_the_funnel_counts_applications_that_reached_each_stage(
     ]
     html = text(response)
     assert "4 reached · 1 here now · 1 declined here" in html
-    assert 'style="width: 50%"' in html  # the pilot's bar: half of the first stage's
+    assert '<rect class="funnel-bar" width="50"' in html  # the pilot's bar: half the first's
 
 
 def test_the_score_histogram_bins_eligible_and_incomplete_matches_by_tens(
