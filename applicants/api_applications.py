@@ -496,13 +496,18 @@ class ApplicationDetailView(generics.GenericAPIView[Application]):
         return Response(_represent(request, application.pk))
 
 
-class ApplicationSubmitView(generics.GenericAPIView[Application]):
+class _ApplicationActionView(generics.GenericAPIView[Application]):
+    """What submitting and withdrawing share: a signed-in vendor, a JSON body (or none), the
+    application as the answer."""
+
     authentication_classes = _AUTHENTICATION
     permission_classes = [IsAuthenticated]
     parser_classes = [JSONParser]
     serializer_class = ApplicationSerializer
     queryset = Application.objects.none()
 
+
+class ApplicationSubmitView(_ApplicationActionView):
     @extend_schema(
         tags=["applications"],
         operation_id="applications_submit",
@@ -583,13 +588,7 @@ class ApplicationSubmitView(generics.GenericAPIView[Application]):
         return Response(_represent(request, application.pk))
 
 
-class ApplicationWithdrawView(generics.GenericAPIView[Application]):
-    authentication_classes = _AUTHENTICATION
-    permission_classes = [IsAuthenticated]
-    parser_classes = [JSONParser]
-    serializer_class = ApplicationSerializer
-    queryset = Application.objects.none()
-
+class ApplicationWithdrawView(_ApplicationActionView):
     @extend_schema(
         tags=["applications"],
         operation_id="applications_withdraw",
