@@ -93,24 +93,19 @@ def _mail_members(
     event: str,
     context: dict[str, Any],
     *,
+    recorded: ApplicationEvent,
     base_url: str | None,
 ) -> None:
     """``templates/emails/<event>-*`` to every member of the company, each in their own
     language, through the outbox: stored in this transaction, sent once it commits (a
-    rolled-back transition mails nobody). Call it right after recording the transition's
-    event: each mail is keyed by that event and its member."""
+    rolled-back transition mails nobody). Each mail is keyed by the transition's ``recorded``
+    event and its member."""
     link = None
     if base_url:
         link = base_url.rstrip("/") + reverse(
             "companies:application", args=[application.company_id, application.pk]
         )
     kind = Notification.Kind(event)
-    # The transition this mail tells of is the application's latest: transitions are
-    # conditional updates of the application row, so no other can commit in between.
-    recorded = ApplicationEvent.objects.filter(
-        application=application,
-        kind__in=[Kind.SUBMITTED, Kind.ADVANCED, Kind.COMPLETED, Kind.DECLINED],
-    ).latest("pk")
     members = User.objects.filter(company_memberships__company_id=application.company_id)
     for member in members.order_by("pk"):
         enqueue(
@@ -341,7 +336,7 @@ def application_submit(
             raise SubmissionRefusedError(
                 [Reason("status", _("This application was submitted or withdrawn meanwhile."))]
             )
-        _record(
+        recorded = _record(
             current,
             Kind.SUBMITTED,
             actor=user,
@@ -357,6 +352,7 @@ def application_submit(
             fresh,
             "application-submitted",
             {"program": program, "stage": stage, "submitted_by": user},
+            recorded=recorded,
             base_url=base_url,
         )
     return fresh
@@ -493,7 +489,7 @@ def application_advance(
             kind, to_status, to_stage = Kind.ADVANCED, Status.SUBMITTED, next_stage
         if not moved:
             raise _stale()
-        _record(
+        recorded = _record(
             application,
             kind,
             actor=actor,
@@ -519,6 +515,7 @@ def application_advance(
                 "to_stage": to_stage,
                 "note": note,
             },
+            recorded=recorded,
             base_url=base_url,
         )
     return fresh
@@ -546,7 +543,7 @@ def application_decline(
         if not declined:
             raise _stale()
         stage = Stage.objects.get(pk=stage_id)
-        _record(
+        recorded = _record(
             application,
             Kind.DECLINED,
             actor=actor,
@@ -568,6 +565,7 @@ def application_decline(
                 "to_stage": stage,
                 "note": note,
             },
+            recorded=recorded,
             base_url=base_url,
         )
     return fresh
