@@ -256,6 +256,25 @@ def copy_rows(rows: Sequence[Any]) -> None:
                 )
 
 
+def store_every_kept_pair(*, block: int = 1000) -> int:
+    """Every pair the engine keeps, evaluated here and written with ``copy_rows``, ``block``
+    companies at a time: the state a long-running service is in. Returns the rows stored."""
+    from django.utils import timezone
+
+    from applicants.models import Company
+    from matchmaker.scoring import evaluate_pairs, load_company_facts, load_open_programs
+
+    facts = load_company_facts(Company.objects.all())
+    programs = load_open_programs()
+    now = timezone.now()
+    stored = 0
+    for first in range(0, len(facts), block):
+        rows = evaluate_pairs(facts[first : first + block], programs, now=now)
+        copy_rows(rows)
+        stored += len(rows)
+    return stored
+
+
 def cpu_seconds() -> float:
     """CPU time used so far by this process and by the PostgreSQL backend serving its Django
     connection (a local server). Far less disturbed than wall time when other jobs share the
@@ -399,7 +418,9 @@ def workers(count: int, *, app: str = "matchmaker", **env: str) -> Iterator[list
                         "--without-mingle",
                     ],
                     cwd=ROOT,
-                    env={**os.environ, "PYTHONUNBUFFERED": "1", **env},
+                    # Workers log through Django's LOGGING; the benchmarks read their INFO lines
+                    # ("ready.", each task's time), which the bench process itself keeps quiet.
+                    env={**os.environ, "PYTHONUNBUFFERED": "1", "LOG_LEVEL": "INFO", **env},
                     stdout=stream,
                     stderr=subprocess.STDOUT,
                     text=True,

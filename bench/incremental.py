@@ -34,7 +34,13 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from bench.fixtures import bench_database, copy_rows, generated_data, machine_facts, workers
+from bench.fixtures import (
+    bench_database,
+    generated_data,
+    machine_facts,
+    store_every_kept_pair,
+    workers,
+)
 from bench.write_path import pass_step_by_step, print_steps
 
 TARGET_SECONDS = 2.0
@@ -53,24 +59,6 @@ def _summary(values: Sequence[float]) -> str:
         f"p50 {_percentile(values, 0.5) * 1e3:.0f} ms, p95 {_percentile(values, 0.95) * 1e3:.0f} "
         f"ms, max {max(values) * 1e3:.0f} ms"
     )
-
-
-def _prefill() -> int:
-    """Stores every company's matches: the state a long-running service is in."""
-    from django.utils import timezone
-
-    from applicants.models import Company
-    from matchmaker.scoring import evaluate_pairs, load_company_facts, load_open_programs
-
-    facts = load_company_facts(Company.objects.all())
-    programs = load_open_programs()
-    now = timezone.now()
-    stored = 0
-    for first in range(0, len(facts), PREFILL_BLOCK):
-        rows = evaluate_pairs(facts[first : first + PREFILL_BLOCK], programs, now=now)
-        copy_rows(rows)
-        stored += len(rows)
-    return stored
 
 
 def _change(rng: random.Random, company: Any) -> dict[str, Any]:
@@ -219,7 +207,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         program_ids, company_ids = generated_data(
             seed=args.seed, programs=args.programs, companies=args.companies
         )
-        stored = _prefill()
+        stored = store_every_kept_pair(block=PREFILL_BLOCK)
         print(
             f"  data: {len(company_ids):,} companies x {len(program_ids)} programs; "
             f"{stored:,} match rows stored up front"

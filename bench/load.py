@@ -63,11 +63,11 @@ from typing import Any
 from bench.fixtures import (
     ROOT,
     bench_database,
-    copy_rows,
     generated_data,
     machine_facts,
     process_cpu_seconds,
     process_tree,
+    store_every_kept_pair,
 )
 
 TARGET_P95_MS = 200.0
@@ -112,24 +112,6 @@ class Page:
 
 
 # --- data ----------------------------------------------------------------------------------------
-
-
-def _store_matches() -> int:
-    """Every pair the engine keeps, evaluated here and written with COPY, block by block."""
-    from django.utils import timezone
-
-    from applicants.models import Company
-    from matchmaker.scoring import evaluate_pairs, load_company_facts, load_open_programs
-
-    facts = load_company_facts(Company.objects.all())
-    programs = load_open_programs()
-    now = timezone.now()
-    stored = 0
-    for first in range(0, len(facts), FILL_BLOCK):
-        rows = evaluate_pairs(facts[first : first + FILL_BLOCK], programs, now=now)
-        copy_rows(rows)
-        stored += len(rows)
-    return stored
 
 
 def _create_stages(now: Any) -> None:
@@ -346,7 +328,7 @@ def _fill(args: argparse.Namespace) -> Actors:
     _spread_programs(program_ids, args.agencies)
     Company.objects.update(discoverable=True)
     _create_stages(timezone.now())
-    stored = _store_matches()
+    stored = store_every_kept_pair(block=FILL_BLOCK)
     actors = _actors(args)
     _vacuum()
     filled = time.perf_counter() - start

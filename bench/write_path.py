@@ -213,21 +213,13 @@ def _ours_step_by_step(
 
 
 def _stored() -> dict[tuple[int, int], tuple[Any, ...]]:
+    from matchmaker import storage
     from matchmaker.models import Match
 
     return {
         (row[0], row[1]): row[2:]
-        for row in Match.objects.values_list(
-            "company_id",
-            "program_id",
-            "eligibility",
-            "rank",
-            "score",
-            "failed_gates",
-            "outcomes",
-            "rules_version",
-            "profile_version",
-        )
+        # every stored column but computed_at
+        for row in Match.objects.values_list(*storage.COLUMNS[:-1])
     }
 
 
