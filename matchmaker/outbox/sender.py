@@ -237,6 +237,9 @@ def _send_batch(claims: list[_Claim], report: SendReport) -> None:
     # The file backend writes whatever one connection sends into one file; a new connection
     # per message keeps one file per mail in var/mail/. Every other backend is reused.
     reuse = not isinstance(backend, FileBackend)
+    # Those per-message connections stay referenced until the batch ends: the file backend names
+    # its file by the second and the connection's id(), which a freed connection would hand on.
+    per_message: list[BaseEmailBackend] = []
     if reuse:
         try:
             backend.open()
@@ -251,7 +254,9 @@ def _send_batch(claims: list[_Claim], report: SendReport) -> None:
         for row in todo:
             sending = row
             try:
-                _message(row, backend if reuse else get_connection()).send()
+                if not reuse:
+                    per_message.append(get_connection())
+                _message(row, backend if reuse else per_message[-1]).send()
             except (*_SEND_ERRORS, ValueError) as error:
                 _retry_or_give_up(row, error, report)
                 sending = None
