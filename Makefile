@@ -9,7 +9,7 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 
 .PHONY: install run worker test check lint typecheck bench bench-write bench-rescore \
-	bench-incremental bench-load messages clean
+	bench-incremental bench-load messages compile-messages clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -77,8 +77,16 @@ bench-load: install
 	DATABASE_URL=$(BENCH_POSTGRES)/bench_load REDIS_URL=$(BENCH_REDIS_URL) \
 		$(PY) -m bench.load $(BENCH_ARGS)
 
+# Interface translations (needs GNU gettext): `make messages` adds new strings to every catalog
+# under locale/; translate them there, then `make compile-messages` (tests/test_translations.py
+# fails while a string is untranslated or a catalog is not compiled).
 messages: install
-	$(PY) manage.py makemessages --all --no-obsolete --ignore=.venv --ignore=bench --ignore=tests
+	$(PY) manage.py makemessages --locale zh_Hant --locale ru --no-obsolete --add-location file \
+		--ignore=.venv --ignore=var --ignore=bench --ignore=tests --ignore=staticfiles \
+		--ignore=node_modules --ignore=locale
+
+compile-messages: install
+	$(PY) manage.py compilemessages --ignore=.venv
 
 clean:
 	rm -rf var/broker var/mail

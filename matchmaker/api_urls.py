@@ -11,6 +11,7 @@ from applicants.api_applications import (
 )
 from matchmaker.api import EligibilityView
 from programs.api import ProgramDetailView, ProgramListView
+from programs.api_ocds import OpenProgramsOcdsView, ProgramOcdsView
 from programs.staff_api import StaffApplicationListView, StaffMatchListView
 
 app_name = "api"
@@ -26,6 +27,10 @@ urlpatterns = [
         EligibilityView.as_view(),
         name="program-eligibility",
     ),
+    path("programs/<str:slug>/ocds/", ProgramOcdsView.as_view(), name="program-ocds"),
+    # The feed of every open program for aggregators. Not programs/ocds/: in front of the
+    # slug's route it would hide a program whose slug is "ocds", and behind it never be reached.
+    path("ocds/releases/", OpenProgramsOcdsView.as_view(), name="ocds-releases"),
     path("auth/token/", TokenView.as_view(), name="auth-token"),
     path("companies/", CompanyListView.as_view(), name="company-list"),
     path("companies/<str:id>/", CompanyDetailView.as_view(), name="company-detail"),

@@ -13,6 +13,7 @@ from matchmaker.changes import Standing
 from matchmaker.engine import Outcome, RuleSet, Wording
 from matchmaker.models import Match
 from matchmaker.outcomes import CriterionView, unpack
+from programs.localized import localized
 from programs.models import Program, Stage
 from programs.selectors import compiled_program, is_compiled, program_with_rules, program_words
 
@@ -77,10 +78,14 @@ def company_match_rows(company: Company, *, now: datetime.datetime) -> QuerySet[
         .select_related("program__owner")
         .annotate(
             next_deadline=Subquery(next_closing.values("closes_at")[:1]),
-            next_stage=Subquery(next_closing.values("name")[:1]),
+            next_stage=Subquery(
+                next_closing.annotate(stage_name=localized("name")).values("stage_name")[:1]
+            ),
         )
         # The program id last, so that pages of the API never overlap.
-        .order_by("rank", F("score").desc(nulls_last=True), "program__title", "program_id")
+        .order_by(
+            "rank", F("score").desc(nulls_last=True), localized("program__title"), "program_id"
+        )
     )
 
 

@@ -156,6 +156,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
+    # Before the admin, as django-modeltranslation asks (programs/translation.py).
+    "modeltranslation",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -192,6 +194,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A signed-in user's own language wins over the cookie and the browser's.
+    "applicants.languages.UserLanguageMiddleware",
     # The signed-in user is the actor of the audit log entries a request writes.
     "auditlog.middleware.AuditlogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -274,6 +278,10 @@ LANGUAGES = [
     ("ru", _("Russian")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Program content (programs/translation.py): a text missing in the reader's language is shown in
+# English, or else in whichever language it was written in.
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_FALLBACK_LANGUAGES = {"default": ("en", "zh-hant", "ru")}
 TIME_ZONE = env_time_zone("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
@@ -440,6 +448,21 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+
+# Open data (programs/ocds.py): every program is an OCDS contracting process whose ocid is this
+# prefix, a hyphen and the program's slug. Publish with the prefix the Open Contracting Partnership
+# registers for you; the default, its documentation's placeholder, marks unregistered data.
+OCDS_OCID_PREFIX = env_str("OCDS_OCID_PREFIX", "ocds-xxxxxx")
+if not (
+    OCDS_OCID_PREFIX.startswith("ocds-")
+    and len(OCDS_OCID_PREFIX) == len("ocds-") + 6
+    and OCDS_OCID_PREFIX[5:].isascii()
+    and OCDS_OCID_PREFIX[5:].isalnum()
+):
+    raise ImproperlyConfigured(
+        "OCDS_OCID_PREFIX must be ocds- and the six letters or digits registered for you, "
+        f"e.g. ocds-a1b2c3, not {OCDS_OCID_PREFIX!r}."
+    )
 
 # Logs go to the console (the process manager keeps them): plain lines while developing, one
 # JSON object a line in production (LOG_FORMAT=json|plain). Every line carries the request id

@@ -4,6 +4,8 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
+from applicants.languages import set_language
+
 # Redoc styles its page from script and parses the schema in a worker made from a blob: the docs
 # page alone allows inline styles and blob workers.
 _redoc = csp_update(
@@ -20,6 +22,6 @@ urlpatterns = [
     path("api/v1/", include("matchmaker.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", _redoc, name="api-docs"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]

@@ -12,10 +12,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from modeltranslation.utils import build_localized_fieldname
 
 from matchmaker.engine import CriterionKind, CriterionSpec, GroupSpec, RequirementSpec
 from matchmaker.services import program_rules_changed
+from programs.demo_translations import AGENCY_TEXTS, PROGRAM_TEXTS
 from programs.models import (
     Agency,
     Challenge,
@@ -448,6 +450,40 @@ def _store_rules(program: Program, criteria: list[CriterionSpec]) -> bool:
     return True
 
 
+def _translations(texts: dict[str, dict[str, Any]], **fields: Any) -> dict[str, str]:
+    """The per-language columns of ``fields`` from ``texts`` (language → texts): each keyword
+    names a model field and gives a function picking its text from one language's texts."""
+    return {
+        build_localized_fieldname(name, language): pick(language_texts)
+        for language, language_texts in texts.items()
+        for name, pick in fields.items()
+    }
+
+
+def _store_rule_translations(program: Program, texts: dict[str, dict[str, Any]]) -> None:
+    """Criterion labels, help texts and requirement hints in the program's other languages.
+
+    Words only: they never change what the rules decide, so they are written in place.
+    """
+    criteria = list(program_with_rules().get(pk=program.pk).criteria.all())
+    for index, criterion in enumerate(criteria):
+        labels = {
+            language: language_texts["criteria"][index]
+            for language, language_texts in texts.items()
+        }
+        for name, value in _translations(
+            labels, label=lambda t: t["label"], help_text=lambda t: t["help_text"]
+        ).items():
+            setattr(criterion, name, value)
+        criterion.save()
+        for group_index, group in enumerate(criterion.groups.all()):
+            for requirement_index, requirement in enumerate(group.requirements.all()):
+                for language, criterion_texts in labels.items():
+                    hint = criterion_texts["hints"][group_index][requirement_index]
+                    setattr(requirement, build_localized_fieldname("hint", language), hint)
+                requirement.save()
+
+
 def _load_program(demo: DemoProgram, agencies: dict[str, Agency], today: datetime.date) -> bool:
     owner = agencies[demo.owner]
     amount, currency = demo.budget if demo.budget else (None, "")
@@ -457,6 +493,11 @@ def _load_program(demo: DemoProgram, agencies: dict[str, Agency], today: datetim
             "owner": owner,
             "title": demo.title,
             "summary": demo.summary,
+            **_translations(
+                PROGRAM_TEXTS.get(demo.slug, {}),
+                title=lambda t: t["title"],
+                summary=lambda t: t["summary"],
+            ),
             "kind": demo.kind,
             "intake": demo.intake,
             "status": Program.Status.OPEN,
@@ -469,6 +510,7 @@ def _load_program(demo: DemoProgram, agencies: dict[str, Agency], today: datetim
     program.buyers.set([agencies[slug] for slug in demo.buyers])
     program.sectors.set(Sector.objects.filter(code__in=demo.sectors))
 
+    texts = PROGRAM_TEXTS.get(demo.slug, {})
     zone = zoneinfo.ZoneInfo(owner.time_zone)
     changed = created
     program.stages.filter(order__gte=len(demo.stages)).delete()
@@ -481,6 +523,11 @@ def _load_program(demo: DemoProgram, agencies: dict[str, Agency], today: datetim
             defaults={
                 "name": stage.name,
                 "description": stage.description,
+                **_translations(
+                    texts,
+                    name=lambda t, order=order: t["stages"][order]["name"],
+                    description=lambda t, order=order: t["stages"][order]["description"],
+                ),
                 "opens_at": opens_at,
                 "closes_at": closes_at,
                 "max_participants": stage.max_participants,
@@ -496,12 +543,18 @@ def _load_program(demo: DemoProgram, agencies: dict[str, Agency], today: datetim
             title=challenge.title,
             defaults={
                 "description": challenge.description,
+                **_translations(
+                    texts,
+                    title=lambda t, order=order: t["challenges"][order]["title"],
+                    description=lambda t, order=order: t["challenges"][order]["description"],
+                ),
                 "sector": Sector.objects.get(code=challenge.sector),
                 "agency": owner,
                 "order": order,
             },
         )
     rules_changed = _store_rules(program, demo.criteria)
+    _store_rule_translations(program, texts)
     if rules_changed and not created:
         program_bump_rules_version(program_id=program.pk)
     elif created:
@@ -523,7 +576,8 @@ def demo_load(*, today: datetime.date | None = None) -> DemoLoadResult:
     Stage windows move with ``today`` (by default the current date in UTC).
     """
     today = today or timezone.now().date()
-    with transaction.atomic():
+    # The demo is written in English: the plain field names are the English columns.
+    with translation.override("en"), transaction.atomic():
         agencies = {}
         for demo_agency in AGENCIES:
             agency, _created = Agency.objects.update_or_create(
@@ -531,6 +585,11 @@ def demo_load(*, today: datetime.date | None = None) -> DemoLoadResult:
                 defaults={
                     "name": demo_agency.name,
                     "city": demo_agency.city,
+                    **_translations(
+                        AGENCY_TEXTS.get(demo_agency.slug, {}),
+                        name=lambda t: t["name"],
+                        city=lambda t: t["city"],
+                    ),
                     "country": demo_agency.country,
                     "time_zone": demo_agency.time_zone,
                     "website": demo_agency.website,

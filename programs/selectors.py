@@ -9,6 +9,7 @@ from django.utils import timezone, translation
 
 from matchmaker.engine import CompiledProgram, Wording, compile_ruleset
 from matchmaker.outcomes import WordsMemo
+from programs.localized import localized
 from programs.models import Agency, Challenge, Criterion, Program, RequirementGroup, Sector, Stage
 from programs.rules import ruleset_for
 
@@ -38,7 +39,7 @@ def program_catalog(*, now: datetime.datetime | None = None) -> QuerySet[Program
                 default=Value(2),
             )
         )
-        .order_by("status_rank", F("next_deadline").asc(nulls_last=True), "title")
+        .order_by("status_rank", F("next_deadline").asc(nulls_last=True), localized("title"))
     )
 
 
@@ -75,17 +76,19 @@ def program_detail(*, slug: str) -> Program:
     return get_object_or_404(queryset, slug=slug)
 
 
-_compiled_cache: dict[tuple[int, int], CompiledProgram] = {}
+# (program id, rules version, language) → the compiled rules; their labels and hints are in the
+# language that was active when they were compiled.
+_compiled_cache: dict[tuple[int, int, str], CompiledProgram] = {}
 _COMPILED_CACHE_SIZE = 1024
 
 
 def compiled_program(program: Program) -> CompiledProgram:
-    """A program's rules compiled once per rules version and kept for the process.
+    """A program's rules compiled once per rules version and language, kept for the process.
 
     The key carries ``rules_version``, which every rule change bumps, so an edit compiles afresh.
     With the rules prefetched (``program_with_rules``) compiling costs no query; otherwise three.
     """
-    key = (program.pk, program.rules_version)
+    key = (program.pk, program.rules_version, translation.get_language() or "")
     compiled = _compiled_cache.get(key)
     if compiled is None:
         if "criteria" not in getattr(program, "_prefetched_objects_cache", {}):
@@ -99,7 +102,8 @@ def compiled_program(program: Program) -> CompiledProgram:
 
 def is_compiled(program: Program) -> bool:
     """Whether ``compiled_program`` would answer from its cache, without a query."""
-    return (program.pk, program.rules_version) in _compiled_cache
+    key = (program.pk, program.rules_version, translation.get_language() or "")
+    return key in _compiled_cache
 
 
 @dataclasses.dataclass(slots=True)

@@ -38,6 +38,7 @@ from applicants.models import (
     User,
 )
 from matchmaker.models import Match
+from programs.localized import localized
 from programs.models import ApplyInvitation, Program, Question, Sector, StaffMembership, Stage
 from programs.reviews import mean_review_score, program_staff_q
 from programs.tenancy import staff_programs
@@ -117,9 +118,11 @@ def workspace_programs(user: User, *, now: datetime.datetime) -> QuerySet[Progra
                 Match.objects.filter(program=OuterRef("pk"), rank__lte=SHOWN_MAX_RANK)
             ),
             next_deadline=Subquery(closing.values("closes_at")[:1]),
-            next_stage=Subquery(closing.values("name")[:1]),
+            next_stage=Subquery(
+                closing.annotate(stage_name=localized("name")).values("stage_name")[:1]
+            ),
         )
-        .order_by("title", "pk")
+        .order_by(localized("title"), "pk")
     )
 
 

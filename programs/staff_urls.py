@@ -14,6 +14,7 @@ from programs.staff_views import (
     reviews,
     settings,
     team,
+    texts,
     workspace,
 )
 
@@ -26,6 +27,7 @@ urlpatterns = [
     path("reviews/", reviews.review_list, name="reviews"),
     path("programs/<slug:slug>/", workspace.dashboard, name="dashboard"),
     path("programs/<slug:slug>/settings/", settings.program_settings, name="settings"),
+    path("programs/<slug:slug>/texts/", texts.program_texts_edit, name="texts"),
     path("programs/<slug:slug>/matches/", matches.match_list, name="matches"),
     path(
         "programs/<slug:slug>/matches/<int:company_pk>/invite/",

@@ -218,6 +218,7 @@ def build_world() -> World:
             },
             ("GET", "/api/v1/programs/{slug}/"): {path: catalog},
             ("POST", "/api/v1/programs/{slug}/eligibility/"): {path: catalog, **facts},
+            ("GET", "/api/v1/programs/{slug}/ocds/"): {path: catalog},
             ("POST", "/api/v1/auth/token/"): {
                 (body, "email"): [VENDOR_EMAIL],
                 (body, "password"): [PASSWORD],

@@ -120,9 +120,11 @@ OPERATIONS = [
     "PATCH /api/v1/companies/{id}/",
     "DELETE /api/v1/companies/{id}/",
     "GET /api/v1/companies/{id}/matches/",
+    "GET /api/v1/ocds/releases/",
     "GET /api/v1/programs/",
     "GET /api/v1/programs/{slug}/",
     "POST /api/v1/programs/{slug}/eligibility/",
+    "GET /api/v1/programs/{slug}/ocds/",
     "GET /api/v1/staff/programs/{slug}/applications/",
     "GET /api/v1/staff/programs/{slug}/matches/",
 ]

@@ -101,6 +101,7 @@ NOT_VENDOR_OBJECTS: dict[str, str] = {
     "programs:detail": "a published program of the public catalog, by slug",
     "api:program-detail": "a published program of the public catalog, by slug",
     "api:program-eligibility": "an anonymous check against a published program",
+    "api:program-ocds": "a published program as open data, public like its page",
     "accounts:verify": "a signed one-time link for the account it was mailed to",
     "accounts:password-reset-confirm": "Django's signed one-time reset link",
     "accounts:unsubscribe": "a signed link that names its own user and kind of mail, for mail "
@@ -402,6 +403,7 @@ def test_the_admin_sends_a_vendor_to_its_login_page(world: World) -> None:
 STAFF_OBJECT_ROUTES: dict[str, dict[str, str]] = {
     "staff:dashboard": {"slug": "program"},
     "staff:settings": {"slug": "program"},
+    "staff:texts": {"slug": "program"},
     "staff:matches": {"slug": "program"},
     "staff:match-invite": {"slug": "program", "company_pk": "prospect"},
     "staff:applications": {"slug": "program"},
@@ -446,6 +448,7 @@ STAFF_RIGHTFUL_REVIEWER = frozenset({"staff:review", "staff:review-abstain"})
 STAFF_ADMIN_ONLY = frozenset(
     {
         "staff:settings",
+        "staff:texts",
         "staff:match-invite",
         "staff:application-advance",
         "staff:application-decline",

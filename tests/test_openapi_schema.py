@@ -54,6 +54,8 @@ def test_schema_lists_each_operation_with_its_answers(schema: dict[str, Any]) ->
         ("/api/v1/programs/", "get"): ["200", "400", "404"],
         ("/api/v1/programs/{slug}/", "get"): ["200", "404"],
         ("/api/v1/programs/{slug}/eligibility/", "post"): ["200", "400", "404", "415", "429"],
+        ("/api/v1/programs/{slug}/ocds/", "get"): ["200", "404"],
+        ("/api/v1/ocds/releases/", "get"): ["200"],
         ("/api/v1/auth/token/", "post"): ["200", "400", "415", "429"],
         ("/api/v1/companies/", "get"): ["200", "401", "404"],
         ("/api/v1/companies/", "post"): ["201", "400", "401", "403", "415"],

@@ -255,7 +255,7 @@ def test_the_draft_shows_the_deadline_in_the_programs_time_zone_with_the_time_le
     html = text(signed_in.get(page(draft)))
 
     assert f'<time datetime="{closes.isoformat()}">' in html
-    assert f"{closes.day}, {closes.year}, 18:00 (Asia/Taipei)</time>" in html
+    assert f"{closes.day}, {closes.year}, 6 p.m. (Asia/Taipei)</time>" in html
     assert re.search(r'<span class="countdown">\d days?(, \d+ hours?)? left</span>', html)
 
 

@@ -268,7 +268,8 @@ def test_requesting_a_partnership_emails_the_other_companys_owners_after_commit(
     assert mail.to == ["owner@integrator.ru"]
     assert "Taipei Mobility" in mail.subject
     assert f"{BASE_URL}{respond_url(partnership)}" in mail.body
-    assert "Moscow Innovations Piloting Program" in mail.body
+    # The owner reads Russian: the program's Russian title.
+    assert "Московская программа пилотирования инноваций" in mail.body
     assert "vendor@example.tw" in mail.body
     [(html, kind)] = mail.alternatives
     assert kind == "text/html"
@@ -297,6 +298,10 @@ def test_each_owner_is_mailed_in_their_own_language(
     assert "Taiwan" in bodies["cofounder@integrator.ru"]
     html = {mail.to[0]: mail.alternatives[0][0] for mail in sent_mail}
     assert '<html lang="ru">' in html["owner@integrator.ru"]
+    # Our own words too, subject and body, from the Russian catalog.
+    subjects = {mail.to[0]: mail.subject for mail in sent_mail}
+    assert "предлагает вам партнёрство в Pilot Match" in subjects["owner@integrator.ru"]
+    assert "would like to partner with you" in subjects["cofounder@integrator.ru"]
 
 
 def test_the_request_button_asks_and_returns_to_the_matches_with_a_message(
@@ -555,6 +560,9 @@ def test_accepting_does_not_duplicate_a_partner_linked_by_hand(
 
 @pytest.fixture
 def owner_client(russian_owner: User) -> Client:
+    # The pages below are read in English (a signed-in user's pages follow the account).
+    russian_owner.language = "en"
+    russian_owner.save(update_fields=["language"])
     client = Client()
     client.force_login(russian_owner)
     return client

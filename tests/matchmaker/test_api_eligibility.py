@@ -420,8 +420,8 @@ def test_the_answer_is_worded_in_the_request_language(api_client: APIClient) -> 
             headers={"accept-language": "ru"},
         )
 
-    # Our own phrases have no Russian catalog yet; django-countries' names do.
-    assert response.json()["criteria"][0]["fixes"] == ["Add a partner registered in Россия"]
+    # Our phrases and django-countries' names, both in Russian.
+    assert response.json()["criteria"][0]["fixes"] == ["Добавьте партнёра из страны: Россия"]
 
 
 def test_a_check_with_compiled_rules_runs_three_queries(

@@ -130,8 +130,8 @@ def test_enqueue_stores_a_pending_mail_rendered_in_the_recipients_language(woken
         "vendor@example.com",
         user,
     )
-    assert row.subject == "Join Acme Mobility on Pilot Match"
-    assert "owner@example.com invites you to the team of Acme Mobility" in row.body_text
+    assert row.subject == "Присоединяйтесь к команде Acme Mobility в Pilot Match"
+    assert "owner@example.com приглашает вас в команду компании Acme Mobility" in row.body_text
     assert '<html lang="ru">' in row.body_html
     assert row.attempts == 0
 

@@ -186,7 +186,8 @@ def test_the_words_follow_the_language(company: Company) -> None:
     by_slug(company)  # worded in English first, and kept
 
     with translation.override("ru"):
-        message = gate_message(company, "moscow-pilots", "Russian company")
+        # The demo's Russian label of the gate "Russian company or foreign company with ...".
+        message = gate_message(company, "moscow-pilots", "Российская компания")
 
     assert "Россия" in message
     assert "Russia" in gate_message(company, "moscow-pilots", "Russian company")

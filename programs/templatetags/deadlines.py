@@ -1,0 +1,62 @@
+"""``{% deadline %}``: a moment in the program's time zone, with the reader's own time beside it.
+
+Deadlines are set in the program's time zone and shown in it first (it is the one that counts).
+A signed-in reader whose time zone (on the profile) is another sees their own time beside it;
+for anyone else ``static/js/local_time.js`` adds the browser's, as the page loads. Formats follow
+the active language (Django's ``DATETIME_FORMAT`` of each locale).
+"""
+
+import datetime
+import zoneinfo
+from typing import Any
+
+from django import template
+from django.utils import formats, timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+def _reader_zone(context: template.Context) -> zoneinfo.ZoneInfo | None:
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    name = getattr(user, "time_zone", "") if user is not None and user.is_authenticated else ""
+    try:
+        return zoneinfo.ZoneInfo(name) if name else None
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+@register.simple_tag(takes_context=True)
+def deadline(
+    context: template.Context, moment: datetime.datetime | None, zone_name: str, **options: Any
+) -> SafeString | str:
+    """``{% deadline stage.closes_at program.owner.time_zone %}``; ``show_zone=False`` leaves
+    the zone's name out where the page states it once."""
+    if moment is None:
+        return ""
+    zone = zoneinfo.ZoneInfo(zone_name)
+    there = timezone.localtime(moment, zone)
+    text = formats.date_format(there, "DATETIME_FORMAT")
+    if options.get("show_zone", True):
+        text = f"{text} ({zone_name})"
+    reader = _reader_zone(context)
+    if reader is None:
+        # The browser adds the reader's time, if it is another (local_time.js).
+        return format_html(
+            '<time datetime="{}" data-zone="{}" data-local="{}">{}</time>',
+            there.isoformat(),
+            zone_name,
+            _("your time: %(when)s"),
+            text,
+        )
+    here = timezone.localtime(moment, reader)
+    html = format_html('<time datetime="{}">{}</time>', there.isoformat(), text)
+    if here.utcoffset() != there.utcoffset():
+        html += format_html(
+            ' <span class="local-time">({})</span>',
+            _("your time: %(when)s") % {"when": formats.date_format(here, "DATETIME_FORMAT")},
+        )
+    return html
