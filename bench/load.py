@@ -4,6 +4,7 @@ connections, over a million stored matches, served as in production.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_load \\
     REDIS_URL=redis://127.0.0.1:6379/14 \\
         python -m bench.load [--companies N] [--programs N] [--seconds N] [--only TEXT]
+                             [--keep-db]
 
 Needs ``wrk`` (Debian: ``apt-get install wrk``). Creates its own PostgreSQL database, generates
 programs and companies (`bench.fixtures`), and stores every pair the engine keeps (eligible,
@@ -60,8 +61,15 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import psycopg
+from psycopg import sql
+
 from bench.fixtures import (
+    DEFAULT_REDIS_URL,
     ROOT,
+    _admin,
+    _database_url,
+    _maintenance_url,
     bench_database,
     generated_data,
     machine_facts,
@@ -306,6 +314,107 @@ def _actors(args: argparse.Namespace) -> Actors:
     )
 
 
+def _kept_actors(kept: dict[str, Any]) -> Actors:
+    """The actors of a kept database's fill, found again by what ``_kept_note`` recorded."""
+    from applicants.models import Application, Company, User
+    from applicants.services import api_token_issue
+    from programs.models import Program
+
+    vendor = User.objects.get(pk=kept["vendor"])
+    staff = User.objects.get(pk=kept["staff"])
+    program = Program.objects.get(pk=kept["program"])
+    return Actors(
+        vendor=vendor,
+        vendor_token=api_token_issue(user=vendor).key,
+        company=Company.objects.get(pk=kept["company"]),
+        staff=staff,
+        staff_token=api_token_issue(user=staff).key,
+        director=User.objects.get(pk=kept["director"]),
+        program=program,
+        programs_of_staff=Program.objects.filter(owner_id=program.owner_id).count(),
+        applications=Application.objects.filter(program=program).count(),
+    )
+
+
+def _data_arguments(args: argparse.Namespace) -> dict[str, int]:
+    """What the fill depends on: a kept database is reused only for the same values."""
+    names = ("seed", "companies", "programs", "agencies", "applications")
+    return {name: getattr(args, name) for name in names}
+
+
+def _comment_database(note: str | None) -> None:
+    """Sets the bench database's comment: what ``--keep-db`` runs know of its fill."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        statement = sql.SQL("COMMENT ON DATABASE {} IS {}").format(
+            sql.Identifier(connection.settings_dict["NAME"]), sql.Literal(note)
+        )
+        cursor.execute(statement.as_string(connection.connection))
+
+
+def _kept_note(args: argparse.Namespace, actors: Actors) -> None:
+    """Records what was filled and by whom, once the fill is complete."""
+    _comment_database(
+        json.dumps(
+            {
+                "arguments": _data_arguments(args),
+                "vendor": actors.vendor.pk,
+                "company": actors.company.pk,
+                "staff": actors.staff.pk,
+                "director": actors.director.pk,
+                "program": actors.program.pk,
+            }
+        )
+    )
+
+
+def _kept_fill(args: argparse.Namespace) -> dict[str, Any] | None:
+    """What a kept database's comment says of its fill, if made with the same arguments."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database "
+            "WHERE datname = current_database()"
+        )
+        (comment,) = cursor.fetchone()
+    if not comment:
+        return None
+    kept: dict[str, Any] = json.loads(comment)
+    return kept if kept.get("arguments") == _data_arguments(args) else None
+
+
+@contextlib.contextmanager
+def kept_database(default_name: str) -> Iterator[str]:
+    """`bench.fixtures.bench_database` that creates the database only when it does not exist
+    yet and never drops it: ``--keep-db`` runs share one filled database."""
+    url = _database_url(default_name)
+    maintenance, name = _maintenance_url(url)
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("REDIS_URL", DEFAULT_REDIS_URL)
+    os.environ["DEBUG"] = "false"
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "matchmaker.settings")
+    with psycopg.connect(maintenance, autocommit=True) as admin:
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+    if exists is None:
+        _admin(maintenance, sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        yield url
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+
+
 def _vacuum() -> None:
     from django.db import connection
 
@@ -315,6 +424,42 @@ def _vacuum() -> None:
 
 def _fill(args: argparse.Namespace) -> Actors:
     from django.core.management import call_command
+
+    from applicants.models import Application
+    from matchmaker.models import Match
+
+    kept = _kept_fill(args) if args.keep_db else None
+    if kept is not None:
+        actors = _kept_actors(kept)
+        print(
+            f"  data: kept from an earlier --keep-db run ({Match.objects.count():,} Match rows; "
+            f"{Application.objects.count():,} applications)"
+        )
+    else:
+        if args.keep_db:
+            _empty_database()
+        actors = _filled(args)
+    start = time.perf_counter()
+    call_command("collectstatic", interactive=False, verbosity=0)
+    print(f"  static files collected (compressed, hashed) in {time.perf_counter() - start:.0f} s")
+    return actors
+
+
+def _empty_database() -> None:
+    """A kept database of another fill (or of an interrupted one) is emptied and migrated
+    again: its schema's tables are dropped with the rest."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    _comment_database(None)  # never reused if this fill is interrupted
+    with connection.cursor() as cursor:
+        cursor.execute("DROP SCHEMA public CASCADE")
+        cursor.execute("CREATE SCHEMA public")
+    call_command("migrate", verbosity=0)
+
+
+def _filled(args: argparse.Namespace) -> Actors:
+    """Fills the empty bench database (see the module's docstring); the actors."""
     from django.db.models import Count
     from django.utils import timezone
 
@@ -341,9 +486,8 @@ def _fill(args: argparse.Namespace) -> Actors:
     )
     if stored < 1_000_000:
         print(f"  NOTE: {stored:,} Match rows, fewer than the 1,000,000 of the target's setting")
-    start = time.perf_counter()
-    call_command("collectstatic", interactive=False, verbosity=0)
-    print(f"  static files collected (compressed, hashed) in {time.perf_counter() - start:.0f} s")
+    if args.keep_db:
+        _kept_note(args, actors)
     return actors
 
 
@@ -680,6 +824,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="TEXT",
         help="measure only the pages whose name contains TEXT (repeatable; default: all)",
     )
+    parser.add_argument(
+        "--keep-db",
+        action="store_true",
+        help="keep the filled database at the end, and reuse one kept by an earlier --keep-db "
+        "run with the same data arguments instead of filling it again",
+    )
     parser.add_argument("--wrk", default="wrk", help="the wrk program (%(default)s)")
     args = parser.parse_args(argv)
     wrk = shutil.which(args.wrk)
@@ -700,7 +850,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         LOG_LEVEL="WARNING",
     )
     try:
-        with bench_database("bench_load"):
+        database = kept_database if args.keep_db else bench_database
+        with database("bench_load"):
             return _run(args)
     finally:
         shutil.rmtree(static_root, ignore_errors=True)

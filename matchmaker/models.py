@@ -67,6 +67,37 @@ class Match(models.Model):
         return f"{self.company_id} × {self.program_id}: {self.eligibility}"
 
 
+class ProgramMatchCount(models.Model):
+    """How many companies fit a program: its eligible and incomplete matches (rank 0 or 1), the
+    "Companies that fit" of the staff's workspace, which would otherwise count thousands of
+    matches per program on every view of it.
+
+    Kept by database triggers on ``Match`` (migration ``0005_program_match_counts``), so every
+    write counts, whatever makes it: the scoring's merge, a program's clear, a company deleted
+    with its matches. PostgreSQL adds up each statement's changes per program, in program order
+    (the order its rows are locked in), and touches only the programs whose count changed;
+    SQLite counts row by row. A program without a row has no match that fits. The program is
+    not a database foreign key: its matches are deleted after it is, in the same transaction,
+    and their trigger leaves its row behind, unread.
+    """
+
+    program = models.OneToOneField(
+        "programs.Program",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        primary_key=True,
+        related_name="+",
+    )
+    fitting = models.IntegerField(_("companies that fit"), default=0)
+
+    class Meta:
+        verbose_name = _("program's match count")
+        verbose_name_plural = _("programs' match counts")
+
+    def __str__(self) -> str:
+        return f"{self.program_id}: {self.fitting} fit"
+
+
 class ScoringRun(models.Model):
     """Progress of a fan-out of scoring chunks, for staff and the ``rescore`` command."""
 

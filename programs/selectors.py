@@ -2,8 +2,25 @@
 
 import dataclasses
 import datetime
+from collections.abc import Sequence
+from typing import Any
 
-from django.db.models import Case, F, OuterRef, Prefetch, QuerySet, Subquery, Value, When
+from django.db import connection
+from django.db.models import (
+    Case,
+    DateTimeField,
+    F,
+    Field,
+    Func,
+    Model,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.sql import Query
 from django.shortcuts import get_object_or_404
 from django.utils import timezone, translation
 
@@ -151,3 +168,86 @@ def clear_compiled_cache() -> None:
     transactions)."""
     _compiled_cache.clear()
     _words_cache.clear()
+
+
+# --- SQL written once, for the hottest lists ------------------------------------------------------
+
+
+class Correlated(Func):
+    """SQL about the row at hand, written as is: each ``{name}`` stands for one of the row's
+    ``columns`` (``name="field"``, whatever the query calls the row's table) and each ``%s``
+    for one of ``params``, in order. Table names are Django's defaults.
+
+    For the correlated subqueries of the busiest pages (the staff's lists and home, a vendor's
+    matches, every page of a company's profile), which the ORM builds by cloning and
+    relabelling whole queries, then compiles again for the count and for the page: a
+    millisecond or more each, as much CPU as the rest of a list's queries. Written once, they
+    cost nothing. Only for queries whose rows are models of the app's own tables, with their
+    default names.
+    """
+
+    def __init__(
+        self,
+        sql: str,
+        params: Sequence[Any] = (),
+        *,
+        output_field: Field[Any, Any],
+        **columns: str,
+    ) -> None:
+        super().__init__(*(F(column) for column in columns.values()), output_field=output_field)
+        self.sql = sql
+        self.names = tuple(columns)
+        self.sql_params = list(params)
+
+    def as_sql(
+        self,
+        compiler: Any,
+        connection: Any,
+        function: str | None = None,
+        template: str | None = None,
+        arg_joiner: str | None = None,
+        **extra_context: Any,
+    ) -> tuple[str, tuple[Any, ...]]:
+        columns = {}
+        for name, expression in zip(self.names, self.get_source_expressions(), strict=True):
+            columns[name], column_params = compiler.compile(expression)
+            assert not column_params  # a column
+        params = tuple(
+            # Aware datetimes as the database stores them (SQLite: text in UTC).
+            DateTimeField().get_db_prep_value(value, connection)
+            if isinstance(value, datetime.datetime)
+            else value
+            for value in self.sql_params
+        )
+        return self.sql.format(**columns), params
+
+
+# ``Correlated`` SQL: ``{column}`` (a column of programs_stage, or an expression on it) of the
+# program's next stage to close after %s. The table keeps its name: ``localized_column``
+# compiles translated names on it.
+NEXT_CLOSING = """(
+    SELECT {column} FROM programs_stage
+    WHERE programs_stage.program_id = {program} AND programs_stage.closes_at > %s
+    ORDER BY programs_stage.closes_at, programs_stage."order"
+    LIMIT 1
+)"""
+
+# (model, field, language, database) → ``localized(field)`` compiled on the model's table.
+_localized_columns: dict[tuple[type[Model], str, str, str], tuple[str, tuple[Any, ...]]] = {}
+
+
+def localized_column(model: type[Model], field: str) -> tuple[str, list[Any]]:
+    """``programs.localized.localized(field)`` as SQL on ``model``'s table, named as it is
+    (``programs_stage``), and its parameters: a translated name for ``Correlated`` SQL, with the
+    same fallbacks. Compiled once per language."""
+    key = (model, field, translation.get_language() or "", connection.vendor)
+    compiled = _localized_columns.get(key)
+    if compiled is None:
+        query = Query(model)
+        sql, params = (
+            localized(field)
+            .resolve_expression(query)
+            .as_sql(query.get_compiler(connection=connection), connection)
+        )
+        compiled = _localized_columns[key] = (sql, tuple(params))
+    return compiled[0], list(compiled[1])

@@ -3,9 +3,10 @@
 import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import (
     FileResponse,
     Http404,
@@ -15,6 +16,7 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from applicants.models import Application, ApplicationEvent, Document, Review
@@ -45,11 +47,25 @@ def _filtered(request: HttpRequest, program: Program) -> StaffApplicationFilter:
 
 @program_view()
 def application_list(request: HttpRequest, program: Program) -> HttpResponse:
-    filterset = _filtered(request, program)
-    applications = filterset.qs if filterset.is_valid() else Application.objects.none()
+    filterset = StaffApplicationFilter(
+        request.GET, queryset=staff_selectors.program_application_list(program), program=program
+    )
+    applications = filterset.qs if filterset.is_valid() else filterset.queryset.none()
     page = Paginator(applications, PAGE_SIZE).get_page(request.GET.get("page"))
     weights = criterion_weights(review_criteria(program))
     role = staff_selectors.staff_role(staff_user(request), program)
+    # The program's stages name the rows' stages and are the stage filter's options: one query
+    # for both. (A chosen stage was checked against the database already.)
+    stages = list(filterset.filters["stage"].queryset)
+    field = filterset.form.fields["stage"]
+    field.widget.choices = [
+        ("", field.empty_label),
+        *((stage.pk, field.label_from_instance(stage)) for stage in stages),
+    ]
+    # Every row's link, reversed once (see ``matches.match_list``).
+    link_before, link_after = reverse(
+        "staff:application", kwargs={"slug": program.slug, "pk": 0}
+    ).rsplit("/0/", 1)
     return render(
         request,
         "staff/application_list.html",
@@ -59,7 +75,11 @@ def application_list(request: HttpRequest, program: Program) -> HttpResponse:
             "section": "applications",
             "filter": filterset,
             "page": page,
-            "rows": list(staff_selectors.application_rows(page.object_list, weights)),
+            "rows": staff_selectors.application_list_rows(
+                cast("QuerySet[Application]", page.object_list), stages=stages, weights=weights
+            ),
+            "link_before": f"{link_before}/",
+            "link_after": f"/{link_after}",
             "query": query_without_page(request),
         },
     )

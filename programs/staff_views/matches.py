@@ -1,18 +1,22 @@
 """A program's matches: the companies that fit it and may be shown to its staff, and inviting
 one of them to apply."""
 
+from typing import cast
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from matchmaker.models import Match
 from programs import staff_selectors
 from programs.apply_invitations import apply_invitation_send
-from programs.models import Program, StaffMembership
+from programs.models import Program, Sector, StaffMembership
 from programs.staff_filters import StaffMatchFilter
 from programs.staff_views.access import (
     PAGE_SIZE,
@@ -24,15 +28,69 @@ from programs.staff_views.access import (
 )
 
 
+def _offer_sectors(filterset: StaffMatchFilter, sectors: list[Sector]) -> None:
+    """The sector filter's options from the sectors the page loads anyway to name its companies'
+    sectors: the same options, one query instead of two. (Its chosen value was checked against
+    the database already.)"""
+    field = filterset.form.fields["sector"]
+    field.widget.choices = [
+        ("", field.empty_label),
+        *((sector.code, field.label_from_instance(sector)) for sector in sectors),
+    ]
+
+
+def _narrowed_page(
+    request: HttpRequest, matches: QuerySet[Match], sectors: list[Sector]
+) -> tuple[Page[Match], list[staff_selectors.MatchRow]]:
+    """The page asked for of a list narrowed to a sector or a country, and its rows, with the
+    list's count from the page's own query (``counted_match_rows``); a page past the end (or
+    none that is a number) the way ``Paginator.get_page`` gives it, counting first."""
+    matches = staff_selectors.sorted_in_full(matches)
+    paginator = Paginator(matches, PAGE_SIZE)
+    try:
+        number = int(request.GET.get("page") or 1)
+    except ValueError:
+        number = 1
+    if number >= 1:
+        rows, total = staff_selectors.counted_match_rows(
+            matches,
+            sectors=sectors,
+            start=(number - 1) * PAGE_SIZE,
+            stop=number * PAGE_SIZE,
+        )
+        if total is not None:
+            paginator.count = total  # what Paginator would count
+            return paginator.page(number), rows
+    page = paginator.get_page(request.GET.get("page"))
+    return page, staff_selectors.match_rows(
+        cast("QuerySet[Match]", page.object_list), sectors=sectors
+    )
+
+
 @program_view()
 def match_list(request: HttpRequest, program: Program) -> HttpResponse:
     now = timezone.now()
     filterset = StaffMatchFilter(
-        request.GET, queryset=staff_selectors.program_matches(program, now=now)
+        request.GET, queryset=staff_selectors.program_match_list(program, now=now)
     )
-    matches = filterset.qs if filterset.is_valid() else Match.objects.none()
-    page = Paginator(matches, PAGE_SIZE).get_page(request.GET.get("page"))
+    sectors = staff_selectors.sectors_by_name()
+    if filterset.is_valid() and any(
+        filterset.form.cleaned_data.get(name) for name in ("sector", "country")
+    ):
+        page, rows = _narrowed_page(request, filterset.qs, sectors)
+    else:
+        matches = filterset.qs if filterset.is_valid() else filterset.queryset.none()
+        page = Paginator(matches, PAGE_SIZE).get_page(request.GET.get("page"))
+        rows = staff_selectors.match_rows(
+            cast("QuerySet[Match]", page.object_list), sectors=sectors
+        )
     role = staff_selectors.staff_role(staff_user(request), program)
+    _offer_sectors(filterset, sectors)
+    # Every row's invitation link, reversed once: one by one, 25 of them cost as much as the
+    # rest of the rows. (A slug has no slash, so the company is the last number between two.)
+    invite_before, invite_after = reverse(
+        "staff:match-invite", kwargs={"slug": program.slug, "company_pk": 0}
+    ).rsplit("/0/", 1)
     return render(
         request,
         "staff/match_list.html",
@@ -42,6 +100,9 @@ def match_list(request: HttpRequest, program: Program) -> HttpResponse:
             "section": "matches",
             "filter": filterset,
             "page": page,
+            "rows": rows,
+            "invite_before": f"{invite_before}/",
+            "invite_after": f"/{invite_after}",
             "query": query_without_page(request),
         },
     )

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 
 from programs import staff_dashboard, staff_selectors, team
@@ -19,6 +20,15 @@ from programs.staff_views.access import (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class ProgramCard:
+    """A program on the workspace's home, with its status's label and its dashboard's link."""
+
+    program: Program
+    status: str
+    url: str
+
+
 @staff_view()
 def home(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
@@ -26,11 +36,24 @@ def home(request: HttpRequest) -> HttpResponse:
     page = Paginator(
         staff_selectors.workspace_programs(user, now=timezone.now()), PAGE_SIZE
     ).get_page(request.GET.get("page"))
+    programs = list(page.object_list)
+    # Worded and linked here once for the page rather than by the template card by card, where
+    # they cost a good part of the page. (A slug has no slash: the one placeholder is the slug.)
+    statuses = {status: str(label) for status, label in Program.Status.choices}
+    before, after = reverse("staff:dashboard", kwargs={"slug": "0"}).rsplit("/0/", 1)
     return render(
         request,
         "staff/workspace_home.html",
         {
-            "programs": list(page.object_list),
+            "programs": programs,
+            "cards": [
+                ProgramCard(
+                    program=program,
+                    status=statuses.get(program.status, program.status),
+                    url=f"{before}/{program.slug}/{after}",
+                )
+                for program in programs
+            ],
             "page": page,
             "query": query_without_page(request),
             "reviews_waiting": staff_selectors.reviews_waiting(user),

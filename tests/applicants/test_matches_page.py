@@ -139,6 +139,34 @@ def test_moscow_is_a_near_miss_for_a_taiwanese_company_without_partners_with_the
     assert f'href="{Program.objects.get(slug="moscow-pilots").get_absolute_url()}"' in moscow
 
 
+def test_each_card_words_its_own_outcomes_in_the_readers_language(
+    demo: None, vendor: User, client: Client
+) -> None:
+    # given two companies whose Moscow gates went differently, seen one after the other (the
+    # criteria's words are kept for the process once rendered)
+    alone = scored(register(vendor))
+    partnered = scored(register(vendor, legal_name="Partnered", partners_declared=False))
+    services.partner_add(company=partnered, user=vendor, name="Moscow Integrator", country="RU")
+    partnered = scored(partnered)
+    client.force_login(vendor)
+
+    first = card(client.get(page_url(alone)), "moscow-pilots")
+    second = card(client.get(page_url(partnered)), "moscow-pilots")
+    again = card(client.get(page_url(alone)), "moscow-pilots")
+
+    fail = 'class="outcome outcome-fail"'
+    assert "<li>Add a partner registered in Russia</li>" in first
+    assert "<li>Add a partner registered in Russia</li>" in again
+    assert again.count(fail) == first.count(fail) == 1
+    assert 'class="fixes"' not in second
+    assert second.count(fail) == 0
+    # and in Russian, the same outcomes in other words
+    User.objects.filter(pk=vendor.pk).update(language="ru")
+    russian = card(client.get(page_url(alone), HTTP_ACCEPT_LANGUAGE="ru"), "moscow-pilots")
+    assert russian.count(fail) == 1
+    assert "Add a partner registered in Russia" not in russian
+
+
 def test_an_eligible_program_shows_its_badge_and_no_fixes(
     company: Company, signed_in: Client
 ) -> None:

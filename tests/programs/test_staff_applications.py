@@ -193,8 +193,9 @@ def test_the_list_makes_a_fixed_number_of_queries(
 
     # 1 the session, 2 the user, 3 whether they are staff at all, 4 their agencies, 5 the
     # program among them, 6 the paginator's count, 7 the program's award criteria (for review
-    # weights), 8 their role in the program, 9 the page of applications with companies and
-    # stages, 10 their submitted reviews, 11 the program's stages for the filter form.
+    # weights), 8 their role in the program, 9 the program's stages (the filter's options and
+    # the rows' stage names), 10 the page of applications with companies, 11 their submitted
+    # reviews.
     with django_assert_num_queries(11):
         response = signed_in.get(list_url(program))
 
@@ -563,3 +564,28 @@ def test_a_reviewer_reads_an_application_without_the_decision_forms(
 
     assert "Curb Co" in html
     assert action_url(application, "advance") not in html
+
+
+def test_a_row_shows_the_company_stage_status_submission_and_eligibility(
+    signed_in: Client, program: Program
+) -> None:
+    application = applied("Curb Co", program, country="DE")
+    Application.objects.filter(pk=application.pk).update(eligibility_at_submission=None)
+    declined = applied("Late Co", program, days_ago=1)
+    Application.objects.filter(pk=declined.pk).update(
+        status=Application.Status.DECLINED, stage=None
+    )
+
+    html = re.sub(r"\s+", " ", signed_in.get(list_url(program)).content.decode())
+
+    first = html[html.index(f'data-application="{application.pk}"') :]
+    first = first[: first.index("</tr>")]
+    assert reverse("staff:application", args=[program.slug, application.pk]) in first
+    assert '<span class="meta">Germany</span>' in first
+    assert "<td>Proof of concept</td>" in first
+    assert '<span class="badge badge-status-submitted">Submitted</span>' in first
+    assert '<span class="badge">Unknown</span>' in first  # no snapshot of the eligibility
+    second = html[html.index(f'data-application="{declined.pk}"') :]
+    second = second[: second.index("</tr>")]
+    assert "<td>—</td>" in second
+    assert '<span class="badge badge-status-declined">Declined</span>' in second

@@ -1,15 +1,17 @@
 """The staff's matches page: who is listed, in what order, filters, pages, and its query count."""
 
+import datetime
 import re
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from applicants.models import Company, User
 from matchmaker.models import Match
-from programs.models import Program, StaffMembership
+from programs.models import ApplyInvitation, Program, StaffMembership
 from tests.staff import make_company, make_staff, store_match, submit
 
 pytestmark = pytest.mark.django_db
@@ -179,11 +181,105 @@ def test_the_page_makes_a_fixed_number_of_queries(
             submit(made, moscow)
 
     # 1 the session, 2 the user, 3 whether they are staff at all, 4 their agencies, 5 the
-    # program among them, 6 the sector filtered by (its code checked), 7 the paginator's count,
-    # 8 their role in the program, 9 the sectors of the filter form, 10 the page of matches with
-    # companies, applications and recent invitations, 11 the companies' sectors.
-    with django_assert_num_queries(11):
+    # program among them, 6 every sector (the filter's options and the rows' sector names), 7
+    # the sector filtered by (its code checked), 8 the page of matches with companies,
+    # applications, recent invitations and (narrowed to a sector) the list's count, 9 which
+    # sectors the page's companies work in, 10 their role in the program.
+    with django_assert_num_queries(10):
         response = page(signed_in, moscow, sector="mobility")
 
     assert len(listed(response)) == companies
     assert Match.objects.count() == companies
+
+
+def row(response: Any, company: Company) -> str:
+    """The HTML of one company's row."""
+    html = _text(response)
+    start = html.index(f'<tr data-company="{company.pk}">')
+    return html[start : html.index("</tr>", start)]
+
+
+def test_a_row_shows_the_companys_country_sectors_by_name_readiness_and_score(
+    signed_in: Client, moscow: Program
+) -> None:
+    made = company(
+        "Grid Co", "incomplete", 61.6, moscow, country="DE", sectors=("retail", "energy"), trl=6
+    )
+
+    cells = re.sub(r"\s+", " ", row(page(signed_in, moscow), made))
+
+    assert '<span class="meta">Germany</span>' in cells
+    assert '<li class="tag">Energy</li><li class="tag">Retail</li>' in cells
+    assert '<span class="badge badge-incomplete">Incomplete</span>' in cells
+    assert "<td>62</td>" in cells
+    assert "TRL 6" in cells and "Working demo" in cells
+
+
+def test_a_list_narrowed_to_a_sector_or_country_keeps_the_lists_order(
+    signed_in: Client, moscow: Program
+) -> None:
+    # given companies of equal score (sorted by name) on both sides of the filters
+    for name in ("Delta", "Alpha", "Charlie", "Bravo"):
+        company(f"{name} RU", "eligible", 50, moscow, country="RU", sectors=("retail",))
+        company(f"{name} DE", "eligible", 50, moscow, country="DE", sectors=("energy",))
+    company("Top RU", "eligible", 90, moscow, country="RU", sectors=("retail",))
+
+    by_sector = listed(page(signed_in, moscow, sector="retail"))
+    by_country = listed(page(signed_in, moscow, country="RU"))
+
+    everyone = listed(page(signed_in, moscow))
+    assert by_sector == by_country == [name for name in everyone if name.endswith("RU")]
+    assert by_sector == ["Top RU", "Alpha RU", "Bravo RU", "Charlie RU", "Delta RU"]
+
+
+def test_an_invitation_within_the_week_is_shown_instead_of_the_button(
+    signed_in: Client, moscow: Program, admin: User
+) -> None:
+    invited = company("Invited", "eligible", 50, moscow)
+    long_ago = company("Invited long ago", "eligible", 45, moscow)
+    other = company("Other", "eligible", 40, moscow)
+    ApplyInvitation.objects.create(program=moscow, company=invited, invited_by=admin)
+    old = ApplyInvitation.objects.create(program=moscow, company=long_ago, invited_by=admin)
+    ApplyInvitation.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - ApplyInvitation.INTERVAL - datetime.timedelta(hours=1)
+    )
+
+    response = page(signed_in, moscow)
+
+    assert "Invited on" in row(response, invited)
+    assert "Invite to apply" not in row(response, invited)
+    for uninvited in (long_ago, other):
+        invite = reverse("staff:match-invite", args=[moscow.slug, uninvited.pk])
+        assert invite in row(response, uninvited)
+
+
+@pytest.mark.parametrize("companies", [2, 8])
+def test_the_whole_list_makes_a_fixed_number_of_queries(
+    signed_in: Client, moscow: Program, django_assert_num_queries: Any, companies: int
+) -> None:
+    for number in range(companies):
+        company(f"Company {number}", "eligible", 50 + number, moscow)
+
+    # 1 the session, 2 the user, 3 whether they are staff at all, 4 their agencies, 5 the
+    # program among them, 6 every sector, 7 the paginator's count, 8 the page of matches, 9 the
+    # sectors of the page's companies, 10 their role in the program.
+    with django_assert_num_queries(10):
+        response = page(signed_in, moscow)
+
+    assert len(listed(response)) == companies
+
+
+def test_a_narrowed_list_past_its_last_page_shows_the_last_page(
+    signed_in: Client, moscow: Program
+) -> None:
+    for number in range(27):
+        company(f"Company {number:02}", "eligible", 50, moscow, sectors=("retail",))
+
+    second = page(signed_in, moscow, sector="retail", page=2)
+    past = page(signed_in, moscow, sector="retail", page=9)
+    not_a_number = page(signed_in, moscow, sector="retail", page="x")
+
+    assert listed(second) == listed(past) == ["Company 25", "Company 26"]
+    assert len(listed(not_a_number)) == 25
+    assert "27 companies" in _text(second)
+    assert "Page 2 of 2" in _text(past)
