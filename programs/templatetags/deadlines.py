@@ -19,9 +19,8 @@ from django.utils.translation import gettext as _
 register = template.Library()
 
 
-def _reader_zone(context: template.Context) -> zoneinfo.ZoneInfo | None:
-    request = context.get("request")
-    user = getattr(request, "user", None)
+def reader_zone(user: Any) -> zoneinfo.ZoneInfo | None:
+    """The time zone on a signed-in user's profile, if any: where their own time is read."""
     name = getattr(user, "time_zone", "") if user is not None and user.is_authenticated else ""
     try:
         return zoneinfo.ZoneInfo(name) if name else None
@@ -29,22 +28,21 @@ def _reader_zone(context: template.Context) -> zoneinfo.ZoneInfo | None:
         return None
 
 
-@register.simple_tag(takes_context=True)
-def deadline(
-    context: template.Context, moment: datetime.datetime | None, zone_name: str, **options: Any
-) -> SafeString | str:
-    """``{% deadline stage.closes_at program.owner.time_zone %}``; ``show_zone=False`` leaves
-    the zone's name out where the page states it once."""
-    if moment is None:
-        return ""
+def deadline_html(
+    moment: datetime.datetime,
+    zone_name: str,
+    reader: zoneinfo.ZoneInfo | None,
+    *,
+    show_zone: bool = True,
+) -> SafeString:
+    """``moment`` in the program's zone ``zone_name``, with the reader's own time beside it:
+    ``reader``'s when known, else the browser's (``local_time.js``)."""
     zone = zoneinfo.ZoneInfo(zone_name)
     there = timezone.localtime(moment, zone)
     text = formats.date_format(there, "DATETIME_FORMAT")
-    if options.get("show_zone", True):
+    if show_zone:
         text = f"{text} ({zone_name})"
-    reader = _reader_zone(context)
     if reader is None:
-        # The browser adds the reader's time, if it is another (local_time.js).
         return format_html(
             '<time datetime="{}" data-zone="{}" data-local="{}">{}</time>',
             there.isoformat(),
@@ -60,3 +58,20 @@ def deadline(
             _("your time: %(when)s") % {"when": formats.date_format(here, "DATETIME_FORMAT")},
         )
     return html
+
+
+@register.simple_tag(takes_context=True)
+def deadline(
+    context: template.Context, moment: datetime.datetime | None, zone_name: str, **options: Any
+) -> SafeString | str:
+    """``{% deadline stage.closes_at program.owner.time_zone %}``; ``show_zone=False`` leaves
+    the zone's name out where the page states it once."""
+    if moment is None:
+        return ""
+    request = context.get("request")
+    return deadline_html(
+        moment,
+        zone_name,
+        reader_zone(getattr(request, "user", None)),
+        show_zone=options.get("show_zone", True),
+    )

@@ -205,6 +205,23 @@ def test_the_deadline_is_shown_in_the_programs_time_zone_with_a_countdown(
     assert re.search(r"— in 2\s+days", html)
 
 
+def test_a_vendor_elsewhere_sees_their_own_time_beside_the_deadline(
+    company: Company, vendor: User, signed_in: Client
+) -> None:
+    # given Moscow's application stage closing at 18:00 Moscow time, read from Taipei (UTC+8)
+    moscow = zoneinfo.ZoneInfo("Europe/Moscow")
+    soon = timezone.now().astimezone(moscow) + datetime.timedelta(days=2)
+    closes = soon.replace(hour=18, minute=0, second=0, microsecond=0)
+    Stage.objects.filter(program__slug="moscow-pilots", name="Application").update(closes_at=closes)
+    vendor.time_zone = "Asia/Taipei"
+    vendor.save(update_fields=["time_zone"])
+
+    html = card(signed_in.get(page_url(company)), "moscow-pilots")
+
+    assert "6 p.m. (Europe/Moscow)</time>" in html
+    assert re.search(r'<span class="local-time">\(your time: [^)]*, 11 p\.m\.\)</span>', html)
+
+
 def test_a_program_with_no_stage_ahead_says_there_is_no_upcoming_deadline(
     company: Company, signed_in: Client
 ) -> None:

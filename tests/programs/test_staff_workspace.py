@@ -278,6 +278,30 @@ def test_the_dashboard_shows_deadlines_in_the_programs_time_zone(
     assert "In the program's time zone, Asia/Taipei." in html
 
 
+def test_staff_elsewhere_see_their_own_time_beside_each_deadline(
+    client: Client, taipei: Program, admin: User
+) -> None:
+    # given an admin working from Berlin on a Taipei program
+    stage = Stage.objects.get(program=taipei, order=1)
+    stage.opens_at = datetime.datetime(2030, 1, 1, 0, 0, tzinfo=datetime.UTC)
+    stage.closes_at = datetime.datetime(2030, 1, 31, 16, 0, tzinfo=datetime.UTC)
+    stage.save()
+    admin.time_zone = "Europe/Berlin"
+    admin.save(update_fields=["time_zone"])
+    client.force_login(admin)
+
+    dashboard = text(client.get(dashboard_url(taipei)))
+    home = text(client.get(HOME))
+
+    # then midnight in Taipei reads 5 p.m. the day before in Berlin (UTC+1 in winter)
+    assert (
+        'Feb. 1, 2030, midnight</time> <span class="local-time">(your time: Jan. 31, 2030, 5 p.m.)'
+        in dashboard
+    )
+    assert "(your time: Jan. 1, 2030, 1 a.m.)" in dashboard  # it opens at 8 a.m. in Taipei
+    assert re.search(r"Asia/Taipei\)</time> <span class=\"local-time\">\(your time: ", home)
+
+
 def test_the_dashboard_makes_a_fixed_number_of_queries(
     client: Client, taipei: Program, admin: User, django_assert_num_queries: Any
 ) -> None:
