@@ -1,4 +1,8 @@
-"""Django admin, for platform operators only. Agency staff get their own workspace."""
+"""Django admin, for platform operators only. Agency staff get their own workspace.
+
+Translated texts (``programs/translation.py``) are edited in every language side by side, as on
+the staff's "Texts and languages" tab.
+"""
 
 from typing import Any
 
@@ -8,6 +12,11 @@ from django.db.models import QuerySet
 from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import (
+    TranslationAdmin,
+    TranslationStackedInline,
+    TranslationTabularInline,
+)
 
 from programs.models import (
     Agency,
@@ -25,7 +34,7 @@ from programs.services import program_bump_rules_version
 
 
 @admin.register(Sector)
-class SectorAdmin(admin.ModelAdmin[Sector]):
+class SectorAdmin(TranslationAdmin[Sector]):
     list_display = ["code", "name"]
     search_fields = ["code", "name"]
 
@@ -37,7 +46,7 @@ class StaffMembershipInline(admin.TabularInline[StaffMembership, Agency]):
 
 
 @admin.register(Agency)
-class AgencyAdmin(admin.ModelAdmin[Agency]):
+class AgencyAdmin(TranslationAdmin[Agency]):
     list_display = ["name", "city", "country", "time_zone"]
     list_filter = ["country"]
     search_fields = ["name", "city", "slug"]
@@ -45,17 +54,17 @@ class AgencyAdmin(admin.ModelAdmin[Agency]):
     inlines = [StaffMembershipInline]
 
 
-class StageInline(admin.TabularInline[Stage, Program]):
+class StageInline(TranslationTabularInline[Stage, Program]):
     model = Stage
     extra = 0
 
 
-class ChallengeInline(admin.StackedInline[Challenge, Program]):
+class ChallengeInline(TranslationStackedInline[Challenge, Program]):
     model = Challenge
     extra = 0
 
 
-class CriterionInline(admin.TabularInline[Criterion, Program]):
+class CriterionInline(TranslationTabularInline[Criterion, Program]):
     model = Criterion
     extra = 0
     fields = ["order", "kind", "label", "weight"]
@@ -86,7 +95,7 @@ class RulesChangeAdminMixin:
 
 
 @admin.register(Program)
-class ProgramAdmin(RulesChangeAdminMixin, admin.ModelAdmin[Program]):
+class ProgramAdmin(RulesChangeAdminMixin, TranslationAdmin[Program]):
     list_display = ["title", "slug", "owner", "kind", "intake", "status", "rules_version"]
     list_filter = ["status", "kind", "intake", "owner"]
     search_fields = ["title", "slug", "summary"]
@@ -110,7 +119,7 @@ class RequirementGroupInline(admin.TabularInline[RequirementGroup, Criterion]):
 
 
 @admin.register(Criterion)
-class CriterionAdmin(RulesChangeAdminMixin, admin.ModelAdmin[Criterion]):
+class CriterionAdmin(RulesChangeAdminMixin, TranslationAdmin[Criterion]):
     list_display = ["label", "program", "kind", "weight", "order"]
     list_filter = ["kind", "program"]
     search_fields = ["label", "program__title"]
@@ -135,7 +144,7 @@ class RequirementForm(forms.ModelForm[Requirement]):
         fields = ["order", "fact", "operator", "value", "hint"]
 
 
-class RequirementInline(admin.TabularInline[Requirement, RequirementGroup]):
+class RequirementInline(TranslationTabularInline[Requirement, RequirementGroup]):
     model = Requirement
     form = RequirementForm
     extra = 1

@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from programs.models import Program, Requirement, RequirementGroup
+from programs.models import Agency, Criterion, Program, Requirement, RequirementGroup, Sector
 from tests.factories import ProgramFactory, add_criterion
 
 pytestmark = pytest.mark.django_db
@@ -70,3 +70,32 @@ def test_every_catalog_admin_list_opens(admin_client, demo, model):
     response = admin_client.get(reverse(f"admin:programs_{model}_changelist"))
 
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("model", ["sector", "agency", "program", "criterion", "requirementgroup"])
+def test_every_catalog_admin_form_opens(admin_client, demo, model):
+    obj = {
+        "sector": Sector,
+        "agency": Agency,
+        "program": Program,
+        "criterion": Criterion,
+        "requirementgroup": RequirementGroup,
+    }[model].objects.first()
+
+    response = admin_client.get(reverse(f"admin:programs_{model}_change", args=[obj.pk]))
+
+    assert response.status_code == 200
+
+
+def test_an_operator_edits_a_programs_texts_in_every_language_side_by_side(admin_client, demo):
+    program = Program.objects.get(slug="moscow-pilots")
+    url = reverse("admin:programs_program_change", args=[program.pk])
+
+    html = admin_client.get(url).content.decode()
+
+    # the title and a stage's name, in English, Traditional Chinese and Russian
+    for language in ("en", "zh_hant", "ru"):
+        assert f'name="title_{language}"' in html
+        assert f'name="stages-0-name_{language}"' in html
+    assert 'name="title"' not in html
+    assert program.title_ru and f'value="{program.title_ru}"' in html
