@@ -20,8 +20,10 @@ scale); each as one call for all rows and "in chunks": one call (one transaction
 ``--chunk`` companies, as the workers store. Runs are interleaved, the order rotating each
 repeat, and the best of ``--repeats`` counts: the machine is shared, and the best run is the
 least disturbed; CPU time (this process and its PostgreSQL backend) is printed next to wall
-time, being less disturbed by other jobs. Then ours is taken apart statement by statement, running
-the same SQL as `store_matches` on PostgreSQL.
+time, being less disturbed by other jobs. Every baseline writes to the real match table, with
+the triggers that keep each program's count of fitting matches (``ProgramMatchCount``); what
+those cost is measured too, by a COPY and an update of ours with them switched off. Then ours is
+taken apart statement by statement, running the same SQL as `store_matches` on PostgreSQL.
 
 Exits 1 only when a stored table is not what was written.
 """
@@ -99,6 +101,23 @@ def _ours(rows: Sequence[Any], companies: dict[int, int], programs: dict[int, in
     from matchmaker import storage
 
     storage.store_matches(rows, companies=companies, programs=programs, only_open_programs=True)
+
+
+def _without_count_triggers(job: Callable[[], object]) -> Callable[[], object]:
+    """``job`` with the match table's triggers off (``ProgramMatchCount``'s, migration
+    ``matchmaker.0005``): what keeping the per-program counts costs the writes."""
+
+    def run() -> None:
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE matchmaker_match DISABLE TRIGGER USER")
+            try:
+                job()
+            finally:
+                cursor.execute("ALTER TABLE matchmaker_match ENABLE TRIGGER USER")
+
+    return run
 
 
 def _chunks(
@@ -394,6 +413,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                 prefill,
                 newer,
             ),
+            ("insert", "COPY, untriggered"): (
+                _without_count_triggers(lambda: copy_rows(rows)),
+                truncate_matches,
+                rows,
+            ),
+            ("update", "ours, untriggered"): (
+                _without_count_triggers(lambda: _ours(newer, newer_companies, scope)),
+                prefill,
+                newer,
+            ),
             # bulk_create cannot remove pairs: the table keeps every row.
             ("update", "bulk_create"): (lambda: _bulk_create(newer, batch), prefill, rows),
         }
@@ -464,6 +493,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(
                 f"      ours / {raw} {ratios(times, ('insert', raw), (case, method))}: "
                 f"{_verdict(copy, COPY_TARGET)}{note}"
+            )
+
+        print("  what keeping each program's count of fitting matches costs (its triggers):")
+        for case, method in (("insert", "COPY"), ("update", "ours")):
+            with_triggers = best_wall(times, (case, method))
+            without = best_wall(times, (case, f"{method}, untriggered"))
+            print(
+                f"    {case} {method}: {with_triggers:.2f} s with, {without:.2f} s without "
+                f"({100 * (with_triggers / without - 1):+.0f}%)"
             )
 
         # Where ours spends its time.
