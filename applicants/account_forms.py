@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
 from applicants.models import User
+from programs.models import validate_time_zone
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -60,6 +61,17 @@ class SignUpForm(forms.Form):
         _("Password"), password_validation.password_validators_help_text_html()
     )
     password2 = _new_password_field(_("Confirm password"), _("Enter the same password again."))
+    # The browser's time zone, filled in by static/js/local_time.js: deadlines then show the new
+    # user's own time beside the program's. Without it (no JavaScript), or unknown, UTC.
+    time_zone = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+
+    def clean_time_zone(self) -> str:
+        zone: str = self.cleaned_data["time_zone"]
+        try:
+            validate_time_zone(zone)
+        except ValidationError:
+            return "UTC"
+        return zone
 
     def clean_email(self) -> str:
         email: str = self.cleaned_data["email"].strip().lower()

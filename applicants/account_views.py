@@ -38,6 +38,7 @@ from applicants.registration import (
     user_update_preferences,
     user_verify_email,
 )
+from programs.models import StaffMembership
 
 # Sign-up creates the session itself; with django-axes in AUTHENTICATION_BACKENDS, login() must
 # be told which backend vouched for the user.
@@ -119,6 +120,7 @@ class SignUpView(FormView[SignUpForm]):
                 email=form.cleaned_data["email"],
                 password=form.cleaned_data["password1"],
                 language=translation.get_language() or settings.LANGUAGE_CODE,
+                time_zone=form.cleaned_data["time_zone"],
                 base_url=base_url(self.request),
             )
         except ValidationError as error:
@@ -145,6 +147,12 @@ class AccountLoginView(LoginView):
     form_class = EmailAuthenticationForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def get_default_redirect_url(self) -> str:
+        """Agency staff land in their workspace, vendors on their companies."""
+        if StaffMembership.objects.filter(user=signed_in_user(self.request)).exists():
+            return reverse("staff:home")
+        return super().get_default_redirect_url()
 
     def form_valid(self, form: EmailAuthenticationForm) -> HttpResponse:  # type: ignore[override]
         response = super().form_valid(form)

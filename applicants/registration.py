@@ -98,13 +98,18 @@ def _supported_language(language: str) -> str:
     return language if language in codes else settings.LANGUAGE_CODE
 
 
-def user_sign_up(*, email: str, password: str, language: str, base_url: str) -> User:
+def user_sign_up(
+    *, email: str, password: str, language: str, base_url: str, time_zone: str = "UTC"
+) -> User:
     """Creates an unverified account and sends it the verification mail.
 
-    ``language`` is the one the visitor was browsing in; ``base_url`` (``https://host``) prefixes
-    the link in the mail. Raises ``ValidationError`` (on ``email``) if the address is taken.
+    ``language`` is the one the visitor was browsing in and ``time_zone`` their browser's (the
+    profile page changes both); ``base_url`` (``https://host``) prefixes the link in the mail.
+    Raises ``ValidationError`` (on ``email``) if the address is taken.
     """
-    user = User(email=email.strip().lower(), language=_supported_language(language))
+    user = User(
+        email=email.strip().lower(), language=_supported_language(language), time_zone=time_zone
+    )
     user.set_password(password)
     user.full_clean(exclude=["password"])
     try:
@@ -232,7 +237,8 @@ def user_provision(
         user = User.objects.select_for_update().filter(email__iexact=email).first()
         created = user is None
         if user is None:
-            user = User(email=email)
+            # A new staff member works in the agency's time zone until they choose another.
+            user = User(email=email, time_zone=agency.time_zone if agency else "UTC")
         # Validators such as "too similar to the email" need the user.
         password_validation.validate_password(password, user=user)
         user.set_password(password)

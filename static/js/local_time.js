@@ -1,5 +1,6 @@
 // Beside a deadline shown in the program's time zone, the reader's own time, when the browser's
-// time zone is another (signed-in readers get it from the server, per their profile).
+// time zone is another (signed-in readers get it from the server, per their profile); and the
+// browser's time zone for the sign-up form, which keeps it on the new account.
 (function () {
   "use strict";
   var here = Intl.DateTimeFormat().resolvedOptions().timeZone;
@@ -11,6 +12,12 @@
       hour: "numeric", minute: "numeric"
     }).format(date);
   }
+  // A form that asks for the reader's time zone (sign-up) gets the browser's.
+  document.querySelectorAll("input[name=time_zone][type=hidden]").forEach(function (node) {
+    if (here && !node.value) {
+      node.value = here;
+    }
+  });
   document.querySelectorAll("time[data-zone]").forEach(function (node) {
     var zone = node.getAttribute("data-zone");
     var date = new Date(node.getAttribute("datetime"));

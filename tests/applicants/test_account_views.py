@@ -12,7 +12,8 @@ from django.urls import reverse
 
 from applicants.models import User
 from applicants.registration import SIGN_UP_FAILURE_LIMIT, verification_path
-from tests.factories import USER_PASSWORD, UserFactory
+from programs.models import StaffMembership
+from tests.factories import USER_PASSWORD, AgencyFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -117,6 +118,20 @@ def test_sign_up_creates_an_unverified_account_signs_in_and_mails_a_link_that_wo
     # then
     assert second.status_code == 400
     assert "already been used" in second.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [("Asia/Taipei", "Asia/Taipei"), ("Mars/Olympus_Mons", "UTC"), ("", "UTC")],
+    ids=["the browser's", "unknown", "no JavaScript"],
+)
+def test_sign_up_keeps_the_browsers_time_zone_on_the_account(client, given, kept):
+    assert 'type="hidden" name="time_zone"' in client.get(SIGNUP_URL).content.decode()
+
+    response = client.post(SIGNUP_URL, _sign_up_data(time_zone=given))
+
+    assert response.status_code == 302
+    assert User.objects.get().time_zone == kept
 
 
 def test_sign_up_refuses_a_registered_address_in_any_case_next_to_the_email_field(client):
@@ -297,6 +312,17 @@ def test_log_in_accepts_the_address_in_any_case_and_applies_the_users_language(c
     assert _signed_in_user_id(client) == str(user.pk)
     assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "ru"
     assert '<html lang="ru"' in client.get(PROFILE_URL).content.decode()
+
+
+def test_log_in_takes_agency_staff_to_their_workspace(client):
+    user = UserFactory(email="staff@moscow.example")
+    StaffMembership.objects.create(
+        user=user, agency=AgencyFactory(), role=StaffMembership.Role.REVIEWER
+    )
+
+    response = client.post(LOGIN_URL, {"username": user.email, "password": USER_PASSWORD})
+
+    assert response["Location"] == reverse("staff:home")
 
 
 def test_log_in_follows_a_safe_next_address(client):

@@ -157,3 +157,17 @@ def test_create_user_refuses_incomplete_staff_options(args, message):
         create_user("--email", "staff@example.com", "--password", PASSWORD, *args)
 
     assert not User.objects.exists()
+
+
+def test_a_new_staff_member_works_in_the_agencys_time_zone_an_existing_user_keeps_theirs():
+    AgencyFactory(slug="moscow", time_zone="Europe/Moscow")
+    UserFactory(email="known@example.com", time_zone="Asia/Taipei")
+
+    for email in ("new@example.com", "known@example.com"):
+        create_user(
+            "--email", email, "--password", PASSWORD,
+            "--staff", "--agency", "moscow", "--role", "admin",
+        )  # fmt: skip
+
+    assert User.objects.get(email="new@example.com").time_zone == "Europe/Moscow"
+    assert User.objects.get(email="known@example.com").time_zone == "Asia/Taipei"

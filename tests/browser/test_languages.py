@@ -6,6 +6,8 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
+from applicants.models import User
+
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
@@ -54,3 +56,19 @@ def test_no_local_time_is_added_where_the_browser_shares_the_programs_time(demo_
     expect(page.locator(".stages time").first).to_be_visible()
     expect(page.locator(".local-time")).to_have_count(0)
     context.close()
+
+
+def test_a_new_account_keeps_the_browsers_time_zone(demo_server, browser):
+    # given a visitor in Taipei who signs up
+    context = browser.new_context(locale="en-GB", timezone_id="Asia/Taipei")
+    page = context.new_page()
+    page.goto(f"{demo_server.url}/accounts/signup/")
+    page.get_by_label(re.compile(r"^Email")).fill("founder@example.tw")
+    page.get_by_label(re.compile(r"^Password")).fill("a long and unguessable passphrase")
+    page.get_by_label(re.compile(r"^Confirm password")).fill("a long and unguessable passphrase")
+    page.get_by_role("button", name="Create account").click()
+    page.wait_for_url(re.compile(r"/companies/$"))
+    context.close()
+
+    # then deadlines will show them Taipei's time beside each program's
+    assert User.objects.get(email="founder@example.tw").time_zone == "Asia/Taipei"
