@@ -59,13 +59,14 @@ def _admin(url: str, statement: sql.Composable) -> None:
 
 
 @contextlib.contextmanager
-def bench_database(default_name: str) -> Iterator[str]:
+def bench_database(default_name: str, *, keep: bool = False) -> Iterator[str]:
     """Creates the bench database, sets Django up on it, migrates it; drops it on the way out.
 
     ``DATABASE_URL`` names the database (``postgres://postgres@127.0.0.1:5432/<default_name>``
     when unset); a leftover of a killed run under the same name is dropped first. Django runs
     with ``DEBUG=false``: with DEBUG on, every query is logged in memory, which slows the ORM
-    baseline and inflates the workers' memory.
+    baseline and inflates the workers' memory. With ``keep``, an existing database is kept
+    (migrated) and the database is never dropped: for a benchmark that can reuse its fill.
     """
     url = _database_url(default_name)
     maintenance, name = _maintenance_url(url)
@@ -75,10 +76,14 @@ def bench_database(default_name: str) -> Iterator[str]:
     os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "matchmaker.settings")
-    _admin(
-        maintenance, sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-    )
-    _admin(maintenance, sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+    with psycopg.connect(maintenance, autocommit=True) as admin:
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+    if exists is not None and not keep:
+        _admin(maintenance, drop)
+        exists = None
+    if exists is None:
+        _admin(maintenance, sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     try:
         import django
 
@@ -91,10 +96,8 @@ def bench_database(default_name: str) -> Iterator[str]:
         from django.db import connections
 
         connections.close_all()
-        _admin(
-            maintenance,
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)),
-        )
+        if not keep:
+            _admin(maintenance, drop)
 
 
 def machine_facts() -> str:

@@ -61,15 +61,10 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import psycopg
 from psycopg import sql
 
 from bench.fixtures import (
-    DEFAULT_REDIS_URL,
     ROOT,
-    _admin,
-    _database_url,
-    _maintenance_url,
     bench_database,
     generated_data,
     machine_facts,
@@ -383,36 +378,6 @@ def _kept_fill(args: argparse.Namespace) -> dict[str, Any] | None:
         return None
     kept: dict[str, Any] = json.loads(comment)
     return kept if kept.get("arguments") == _data_arguments(args) else None
-
-
-@contextlib.contextmanager
-def kept_database(default_name: str) -> Iterator[str]:
-    """`bench.fixtures.bench_database` that creates the database only when it does not exist
-    yet and never drops it: ``--keep-db`` runs share one filled database."""
-    url = _database_url(default_name)
-    maintenance, name = _maintenance_url(url)
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("REDIS_URL", DEFAULT_REDIS_URL)
-    os.environ["DEBUG"] = "false"
-    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "matchmaker.settings")
-    with psycopg.connect(maintenance, autocommit=True) as admin:
-        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-    if exists is None:
-        _admin(maintenance, sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-
-        call_command("migrate", verbosity=0)
-        yield url
-    finally:
-        from django.db import connections
-
-        connections.close_all()
 
 
 def _vacuum() -> None:
@@ -850,8 +815,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         LOG_LEVEL="WARNING",
     )
     try:
-        database = kept_database if args.keep_db else bench_database
-        with database("bench_load"):
+        with bench_database("bench_load", keep=args.keep_db):
             return _run(args)
     finally:
         shutil.rmtree(static_root, ignore_errors=True)

@@ -5,7 +5,7 @@ import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import CharField, DateTimeField, F, QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from applicants.models import Company
@@ -14,13 +14,11 @@ from matchmaker.engine import Outcome, RuleSet, Wording
 from matchmaker.models import Match
 from matchmaker.outcomes import CriterionView, unpack
 from programs.localized import localized
-from programs.models import Program, Stage
+from programs.models import Program
 from programs.selectors import (
-    NEXT_CLOSING,
-    Correlated,
     compiled_program,
     is_compiled,
-    localized_column,
+    next_closing,
     program_with_rules,
     program_words,
 )
@@ -93,24 +91,10 @@ def company_match_rows(company: Company, *, now: datetime.datetime) -> QuerySet[
     The deadline and the stage are ``Correlated`` SQL: built and compiled by the ORM they cost
     more CPU than the rest of the query, page after page of "My matches".
     """
-    stage_name, name_params = localized_column(Stage, "name")
     return (
         _open_matches(company)
         .select_related("program__owner")
-        .annotate(
-            next_deadline=Correlated(
-                NEXT_CLOSING.format(column="programs_stage.closes_at", program="{program}"),
-                [now],
-                output_field=DateTimeField(),
-                program="program_id",
-            ),
-            next_stage=Correlated(
-                NEXT_CLOSING.format(column=stage_name, program="{program}"),
-                [*name_params, now],
-                output_field=CharField(),
-                program="program_id",
-            ),
-        )
+        .annotate(**next_closing("program_id", now=now))
     )
 
 

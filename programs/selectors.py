@@ -8,6 +8,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import (
     Case,
+    CharField,
     DateTimeField,
     F,
     Field,
@@ -225,12 +226,33 @@ class Correlated(Func):
 # ``Correlated`` SQL: ``{column}`` (a column of programs_stage, or an expression on it) of the
 # program's next stage to close after %s. The table keeps its name: ``localized_column``
 # compiles translated names on it.
-NEXT_CLOSING = """(
+_NEXT_CLOSING = """(
     SELECT {column} FROM programs_stage
     WHERE programs_stage.program_id = {program} AND programs_stage.closes_at > %s
     ORDER BY programs_stage.closes_at, programs_stage."order"
     LIMIT 1
 )"""
+
+
+def next_closing(program: str, *, now: datetime.datetime) -> dict[str, Correlated]:
+    """The annotations ``next_deadline`` and ``next_stage`` (its name in the reader's language)
+    of the program in column ``program`` of the rows: its next stage to close after ``now``."""
+    stage_name, name_params = localized_column(Stage, "name")
+    return {
+        "next_deadline": Correlated(
+            _NEXT_CLOSING.format(column="programs_stage.closes_at", program="{program}"),
+            [now],
+            output_field=DateTimeField(),
+            program=program,
+        ),
+        "next_stage": Correlated(
+            _NEXT_CLOSING.format(column=stage_name, program="{program}"),
+            [*name_params, now],
+            output_field=CharField(),
+            program=program,
+        ),
+    }
+
 
 # (model, field, language, database) → ``localized(field)`` compiled on the model's table.
 _localized_columns: dict[tuple[type[Model], str, str, str], tuple[str, tuple[Any, ...]]] = {}

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from django.db.models import (
     BooleanField,
     Case,
-    CharField,
     Count,
     DateTimeField,
     F,
@@ -43,7 +42,7 @@ from matchmaker.models import Match
 from programs.localized import localized
 from programs.models import ApplyInvitation, Program, Question, Sector, StaffMembership, Stage
 from programs.reviews import mean_review_score, program_staff_q
-from programs.selectors import NEXT_CLOSING, Correlated, localized_column
+from programs.selectors import Correlated, next_closing
 from programs.tenancy import staff_programs
 
 # What the staff's lists of matches show: companies that fit, or might once they say more.
@@ -111,7 +110,6 @@ def workspace_programs(user: User, *, now: datetime.datetime) -> QuerySet[Progra
     many applications are in progress and submitted in all, how many companies fit, and the next
     deadline. Two queries: the user's agencies, then the programs.
     """
-    stage_name, name_params = localized_column(Stage, "name")
     return (
         # Not staff_programs() itself: its DISTINCT would take every annotation below into the
         # rows to compare, computing the counts of every program before a page is cut.
@@ -133,18 +131,7 @@ def workspace_programs(user: User, *, now: datetime.datetime) -> QuerySet[Progra
                 program="pk",
             ),
             matches_total=Correlated(_MATCHES, output_field=IntegerField(), program="pk"),
-            next_deadline=Correlated(
-                NEXT_CLOSING.format(column="programs_stage.closes_at", program="{program}"),
-                [now],
-                output_field=DateTimeField(),
-                program="pk",
-            ),
-            next_stage=Correlated(
-                NEXT_CLOSING.format(column=stage_name, program="{program}"),
-                [*name_params, now],
-                output_field=CharField(),
-                program="pk",
-            ),
+            **next_closing("pk", now=now),
         )
         .order_by(localized("title"), "pk")
     )
