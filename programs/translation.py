@@ -3,7 +3,7 @@
 Each field named here gets one column per language of ``settings.LANGUAGES`` (``title_en``,
 ``title_zh_hant``, ``title_ru``); reading ``program.title`` gives the reader's language, or the
 first of ``MODELTRANSLATION_FALLBACK_LANGUAGES`` that has a text. Staff enter the languages on the
-program's Translations tab; the demo programs ship in English and their city's language.
+program's "Texts and languages" tab; the demo programs ship in English and their city's language.
 """
 
 from modeltranslation.translator import TranslationOptions, register

@@ -28,6 +28,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from modeltranslation.translator import translator
 
 from applicants import services
 from applicants.applications import (
@@ -52,16 +53,12 @@ from applicants.registration import verification_path
 from matchmaker.models import Notification
 from matchmaker.outbox import unsubscribe_token
 from programs.models import (
-    Agency,
-    Challenge,
     Criterion,
     Program,
     Question,
-    Requirement,
     RequirementGroup,
     Sector,
     StaffMembership,
-    Stage,
 )
 from programs.reviews import review_assign, review_criteria, review_submit
 from tests.applicants.applying import add_questions, complete_answers, ready_draft, staff_of, upload
@@ -107,16 +104,9 @@ def _answer_texts(answers: Any) -> set[str]:
 
 def _data_texts() -> list[str]:
     texts: set[str] = {"Pilot Match"}
-    for model, fields in (
-        (Program, ["title", "summary"]),
-        (Stage, ["name", "description"]),
-        (Challenge, ["title", "description"]),
-        (Criterion, ["label", "help_text"]),
-        (Requirement, ["hint"]),
-        (Sector, ["name"]),
-        (Agency, ["name", "city"]),
-        (Question, ["label", "help_text"]),
-    ):
+    # Every translated text (programs/translation.py), in every language.
+    for model in translator.get_registered_models():
+        fields = translator.get_options_for_model(model).fields
         for language in ("en", "zh_hant", "ru"):
             columns = [f"{field}_{language}" for field in fields]
             for row in model.objects.values_list(*columns):
