@@ -16,10 +16,10 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from applicants.models import Application, ApplicationEvent, Document, Review
+from matchmaker.links import link_parts
 from matchmaker.models import Match
 from programs import staff_selectors
 from programs.models import Program, Question, StaffMembership, Stage
@@ -62,10 +62,7 @@ def application_list(request: HttpRequest, program: Program) -> HttpResponse:
         ("", field.empty_label),
         *((stage.pk, field.label_from_instance(stage)) for stage in stages),
     ]
-    # Every row's link, reversed once (see ``matches.match_list``).
-    link_before, link_after = reverse(
-        "staff:application", kwargs={"slug": program.slug, "pk": 0}
-    ).rsplit("/0/", 1)
+    link_before, link_after = link_parts("staff:application", slug=program.slug, pk=0)
     return render(
         request,
         "staff/application_list.html",
@@ -78,8 +75,8 @@ def application_list(request: HttpRequest, program: Program) -> HttpResponse:
             "rows": staff_selectors.application_list_rows(
                 cast("QuerySet[Application]", page.object_list), stages=stages, weights=weights
             ),
-            "link_before": f"{link_before}/",
-            "link_after": f"/{link_after}",
+            "link_before": link_before,
+            "link_after": link_after,
             "query": query_without_page(request),
         },
     )

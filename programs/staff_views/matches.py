@@ -9,10 +9,10 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from matchmaker.links import link_parts
 from matchmaker.models import Match
 from programs import staff_selectors
 from programs.apply_invitations import apply_invitation_send
@@ -86,11 +86,7 @@ def match_list(request: HttpRequest, program: Program) -> HttpResponse:
         )
     role = staff_selectors.staff_role(staff_user(request), program)
     _offer_sectors(filterset, sectors)
-    # Every row's invitation link, reversed once: one by one, 25 of them cost as much as the
-    # rest of the rows. (A slug has no slash, so the company is the last number between two.)
-    invite_before, invite_after = reverse(
-        "staff:match-invite", kwargs={"slug": program.slug, "company_pk": 0}
-    ).rsplit("/0/", 1)
+    invite_before, invite_after = link_parts("staff:match-invite", slug=program.slug, company_pk=0)
     return render(
         request,
         "staff/match_list.html",
@@ -101,8 +97,8 @@ def match_list(request: HttpRequest, program: Program) -> HttpResponse:
             "filter": filterset,
             "page": page,
             "rows": rows,
-            "invite_before": f"{invite_before}/",
-            "invite_after": f"/{invite_after}",
+            "invite_before": invite_before,
+            "invite_after": invite_after,
             "query": query_without_page(request),
         },
     )

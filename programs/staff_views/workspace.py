@@ -5,9 +5,9 @@ from dataclasses import dataclass
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils import timezone
 
+from matchmaker.links import link_maker
 from programs import staff_dashboard, staff_selectors, team
 from programs.models import Program, StaffMembership
 from programs.staff_dashboard import HistogramBin
@@ -38,9 +38,9 @@ def home(request: HttpRequest) -> HttpResponse:
     ).get_page(request.GET.get("page"))
     programs = list(page.object_list)
     # Worded and linked here once for the page rather than by the template card by card, where
-    # they cost a good part of the page. (A slug has no slash: the one placeholder is the slug.)
+    # they cost a good part of the page.
     statuses = {status: str(label) for status, label in Program.Status.choices}
-    before, after = reverse("staff:dashboard", kwargs={"slug": "0"}).rsplit("/0/", 1)
+    dashboard = link_maker("staff:dashboard", slug="0")
     return render(
         request,
         "staff/workspace_home.html",
@@ -50,7 +50,7 @@ def home(request: HttpRequest) -> HttpResponse:
                 ProgramCard(
                     program=program,
                     status=statuses.get(program.status, program.status),
-                    url=f"{before}/{program.slug}/{after}",
+                    url=dashboard(program.slug),
                 )
                 for program in programs
             ],
