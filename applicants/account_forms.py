@@ -7,8 +7,9 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
@@ -48,6 +49,31 @@ def _new_password_field(label: StrOrPromise, help_text: StrOrPromise) -> forms.C
         help_text=help_text,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
+
+
+class AccountPasswordResetForm(PasswordResetForm):
+    """Django's, with the mail in the account's language, as every other mail is, whatever the
+    language of the page it was asked from."""
+
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        language = getattr(context.get("user"), "language", "") or settings.LANGUAGE_CODE
+        with translation.override(language):
+            super().send_mail(
+                subject_template_name,
+                email_template_name,
+                context,
+                from_email,
+                to_email,
+                html_email_template_name,
+            )
 
 
 class SignUpForm(forms.Form):

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from applicants import account_views, calendar_views, preferences
+from applicants.account_forms import AccountPasswordResetForm
 
 app_name = "accounts"
 
@@ -28,6 +29,7 @@ urlpatterns = [
         "password-reset/",
         auth_views.PasswordResetView.as_view(
             template_name="accounts/password_reset_form.html",
+            form_class=AccountPasswordResetForm,
             subject_template_name="emails/password-reset-subject.txt",
             email_template_name="emails/password-reset-body.txt",
             html_email_template_name="emails/password-reset-body.html",

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 UTC = datetime.UTC
 
@@ -71,7 +72,9 @@ class DeadlineText:
 
 
 def _day(local: datetime.datetime) -> str:
-    return date_format(local, "l j F Y")
+    # The format is translated: each language orders the weekday, day, month and year its way
+    # (and Russian takes the month in the genitive, "E").
+    return date_format(local, pgettext("weekday and date in mails, Django date format", "l j F Y"))
 
 
 def deadline_text(

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from applicants.models import Application, Company, CompanyMembership, Follow, User
 from matchmaker.models import EmailOptOut, Notification, ProgramAnnouncement
@@ -209,6 +209,18 @@ def test_a_deadline_reads_in_the_programs_time_zone_and_the_readers() -> None:
     assert str(deadline_text(DEADLINE, MOSCOW, zoneinfo.ZoneInfo("Europe/Istanbul"))) == (
         "Friday 4 December 2026, 18:00 (Europe/Moscow)"
     )
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("ru", "Пятница, 4 декабря 2026 г., 18:00 (Europe/Moscow)"),
+        ("zh-hant", "2026年12月4日 星期五 18:00（Europe/Moscow）"),
+    ],
+)
+def test_a_deadline_in_a_mail_reads_in_the_languages_own_order(language, expected) -> None:
+    with translation.override(language):
+        assert deadline_text(DEADLINE, MOSCOW, MOSCOW).program == expected
 
 
 # --- who is reminded -----------------------------------------------------------------------------
