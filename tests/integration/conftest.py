@@ -119,12 +119,20 @@ def start_worker(transactional_db: None, tmp_path: Path) -> Iterator[Callable[..
     app.control.purge()
 
 
-def wait_until(condition: Callable[[], bool], *, timeout: float = 60, every: float = 0.1) -> None:
+def wait_until(
+    condition: Callable[[], bool],
+    *,
+    timeout: float = 60,
+    every: float = 0.1,
+    worker: Worker | None = None,
+) -> None:
+    """Polls ``condition`` until it holds; on timeout, fails with ``worker``'s log (its tail)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
             return
         time.sleep(every)
+    log = f"; the worker's log ends:\n{worker.output()[-6000:]}" if worker is not None else ""
     raise AssertionError(
-        f"timed out after {timeout} s waiting for {condition.__doc__ or condition}"
+        f"timed out after {timeout} s waiting for {condition.__doc__ or condition}{log}"
     )

@@ -73,7 +73,7 @@ def test_a_saved_profile_shows_up_in_matches_and_a_russian_partner_opens_moscow(
     demo_programs, start_worker
 ):
     # given a running worker and a vendor
-    start_worker()
+    worker = start_worker()
     user = User.objects.create_user(email="vendor@example.org", password="x-Long-passw0rd")
     moscow = Program.objects.get(slug="moscow-pilots")
 
@@ -91,7 +91,7 @@ def test_a_saved_profile_shows_up_in_matches_and_a_russian_partner_opens_moscow(
         """the company's matches to be stored"""
         return Match.objects.filter(company=company, program__slug="taipei-bottom-up-poc").exists()
 
-    wait_until(scored, timeout=30)
+    wait_until(scored, worker=worker)
     assert not Match.objects.filter(company=company, program=moscow, eligibility="eligible")
 
     # and adding a partner registered in Russia turns moscow-pilots eligible
@@ -103,7 +103,7 @@ def test_a_saved_profile_shows_up_in_matches_and_a_russian_partner_opens_moscow(
             company=company, program=moscow, eligibility="eligible"
         ).exists()
 
-    wait_until(eligible, timeout=30)
+    wait_until(eligible, worker=worker)
     company.refresh_from_db()
     assert company.scored_profile_version == company.profile_version
     assert CompanyMembership.objects.filter(user=user, company=company).exists()
