@@ -162,6 +162,13 @@ class Company(models.Model):
                 condition=models.Q(profile_version__gte=1), name="company_profile_version_positive"
             ),
         ]
+        indexes = [
+            # The few companies hidden from staff: every staff list of matches leaves them out,
+            # so it looks them up here rather than reading every company.
+            models.Index(
+                fields=["id"], condition=models.Q(discoverable=False), name="company_hidden"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.legal_name
@@ -443,7 +450,16 @@ class Application(models.Model):
                 name="application_submitted_has_time",
             ),
         ]
-        indexes = [models.Index(fields=["program", "status", "stage"], name="application_review")]
+        indexes = [
+            models.Index(fields=["program", "status", "stage"], name="application_review"),
+            # A program's submitted applications, newest first: the staff's list reads a page of
+            # them without sorting them all.
+            models.Index(
+                fields=["program", "-submitted_at", "-id"],
+                condition=models.Q(submitted_at__isnull=False),
+                name="application_submitted",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.company} → {self.program}"

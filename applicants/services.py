@@ -381,6 +381,10 @@ def membership_remove(*, membership: CompanyMembership, user: User) -> None:
 # --- "My matches": what a member has seen ---------------------------------------------------------
 
 
+# See ``matches_mark_seen``.
+SEEN_AGAIN_WITHIN = datetime.timedelta(minutes=1)
+
+
 def matches_mark_seen(
     *,
     membership: CompanyMembership,
@@ -388,9 +392,17 @@ def matches_mark_seen(
     now: datetime.datetime | None = None,
 ) -> None:
     """Records the matches ``{program id: (eligibility, score)}`` just shown to this member, so
-    their next visit can say what changed since. One update; the snapshot is the member's own."""
+    their next visit can say what changed since. One update; the snapshot is the member's own.
+
+    A visit that saw what the last one recorded, less than ``SEEN_AGAIN_WITHIN`` after it, writes
+    nothing: the page says when that was in minutes ("… since your last visit, 0 minutes ago"),
+    so a reload would only rewrite the same row.
+    """
     now = now or timezone.now()
     seen = snapshot(current)
+    last = membership.matches_seen_at
+    if seen == membership.matches_seen and last is not None and now - last < SEEN_AGAIN_WITHIN:
+        return
     CompanyMembership.objects.filter(pk=membership.pk).update(
         matches_seen=seen, matches_seen_at=now
     )

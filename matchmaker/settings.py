@@ -112,6 +112,15 @@ def env_database(name: str, default: dict[str, Any]) -> dict[str, Any]:
         return config
     config["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
     config["CONN_HEALTH_CHECKS"] = True
+    if config["ENGINE"] == "django.db.backends.postgresql":
+        # No parallel query plans (PostgreSQL's default allows two workers per query): every
+        # query here reads a page's worth of rows by index, and under load a parallel plan
+        # starts processes to read them, taking the cores the other requests are waiting for.
+        workers = env_int("DATABASE_PARALLEL_WORKERS", 0, minimum=0)
+        options = config.setdefault("OPTIONS", {})
+        options["options"] = " ".join(
+            filter(None, [options.get("options"), f"-c max_parallel_workers_per_gather={workers}"])
+        )
     return config
 
 

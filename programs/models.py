@@ -128,6 +128,10 @@ class Program(TimeStamped):
         CLOSED = "closed", _("Closed")
         ARCHIVED = "archived", _("Archived")
 
+    # Not a column: who asked for the program through ``tenancy.staff_program_or_404`` and their
+    # role in it (user id, "admin"/"reviewer"), so the page needs no second membership query.
+    staff_role: tuple[int | None, str | None]
+
     owner = models.ForeignKey(
         Agency,
         on_delete=models.PROTECT,
@@ -287,6 +291,9 @@ class Stage(TimeStamped):
                 name="stage_budget_non_negative",
             ),
         ]
+        # A program's next deadline (``selectors.next_closing``): one index probe per program
+        # rather than reading its stages, for each program on a list.
+        indexes = [models.Index(fields=["program", "closes_at"], name="stage_program_closes")]
 
     def __str__(self) -> str:
         return f"{self.program}: {self.name}"

@@ -62,7 +62,11 @@ AUTO_SCORE = Case(
 
 
 def staff_role(user: User, program: Program) -> str | None:
-    """The user's strongest role in ``program``'s agencies: admin, reviewer or None (1 query)."""
+    """The user's strongest role in ``program``'s agencies: admin, reviewer or None (1 query,
+    none for a program ``tenancy.staff_program_or_404`` gave this user)."""
+    asked: tuple[int | None, str | None] | None = getattr(program, "staff_role", None)
+    if asked is not None and asked[0] == user.pk:
+        return asked[1]
     roles = set(
         StaffMembership.objects.filter(user=user)
         .filter(program_staff_q(program))

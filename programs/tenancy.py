@@ -7,6 +7,7 @@ vendor asking for any staff page gets 403.
 """
 
 import logging
+from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING, cast
 
 from django.core.exceptions import PermissionDenied
@@ -30,46 +31,66 @@ def _refused(user: object, reason: str) -> None:
     )
 
 
-def staff_agency_ids(user: object, *, roles: tuple[str, ...] | None = None) -> set[int]:
+def staff_roles(user: object) -> dict[int, str]:
+    """The user's role in each of their agencies, by agency id (1 query; none signed out)."""
     if not getattr(user, "is_authenticated", False):
-        return set()
-    memberships = StaffMembership.objects.filter(user=cast("User", user))
-    if roles is not None:
-        memberships = memberships.filter(role__in=roles)
-    return set(memberships.values_list("agency_id", flat=True))
+        return {}
+    return dict(
+        StaffMembership.objects.filter(user=cast("User", user))
+        .order_by()
+        .values_list("agency_id", "role")
+    )
+
+
+def staff_agency_ids(user: object, *, roles: tuple[str, ...] | None = None) -> set[int]:
+    return {agency for agency, role in staff_roles(user).items() if roles is None or role in roles}
 
 
 def is_staff_member(user: object) -> bool:
-    return bool(staff_agency_ids(user))
+    return bool(staff_roles(user))
 
 
-def staff_programs(user: object, *, roles: tuple[str, ...] | None = None) -> QuerySet[Program]:
-    """Programs owned or bought by the user's agencies (drafts included: staff prepare them)."""
-    agencies = staff_agency_ids(user, roles=roles)
+def _programs_of(agencies: Collection[int]) -> QuerySet[Program]:
     if not agencies:
         return Program.objects.none()
     return Program.objects.filter(Q(owner_id__in=agencies) | Q(buyers__in=agencies)).distinct()
 
 
+def staff_programs(user: object, *, roles: tuple[str, ...] | None = None) -> QuerySet[Program]:
+    """Programs owned or bought by the user's agencies (drafts included: staff prepare them)."""
+    return _programs_of(staff_agency_ids(user, roles=roles))
+
+
+def program_role(program: Program, roles: Mapping[int, str]) -> str | None:
+    """The strongest of ``roles`` (a user's, by agency: ``staff_roles``) in ``program``'s
+    agencies, the owner and every buyer; one query unless the owner's role settles it."""
+    owner_role = roles.get(program.owner_id)
+    if owner_role == StaffMembership.Role.ADMIN or roles.keys() <= {program.owner_id}:
+        return owner_role
+    buyers = program.buyers.filter(pk__in=roles).values_list("pk", flat=True)
+    found = {roles[agency] for agency in buyers} | ({owner_role} if owner_role else set())
+    if StaffMembership.Role.ADMIN in found:
+        return StaffMembership.Role.ADMIN
+    return StaffMembership.Role.REVIEWER if found else None
+
+
 def staff_program_or_404(user: object, slug: str, *, admin: bool = False) -> Program:
-    """The program if the user is staff of one of its agencies (an admin, with ``admin``).
+    """The program if the user is staff of one of its agencies (an admin, with ``admin``), with
+    the user's role there as ``staff_role`` (``staff_selectors.staff_role`` reads it).
 
     A vendor (no staff membership at all) gets 403; staff of other agencies get 404; a reviewer
     asking for an admin action on their own program gets 403.
     """
-    if not is_staff_member(user):
+    roles = staff_roles(user)
+    if not roles:
         raise PermissionDenied
-    program = staff_programs(user).select_related("owner").filter(slug=slug).first()
+    program = _programs_of(roles).select_related("owner").filter(slug=slug).first()
     if program is None:
         # Logged here, not by Django: to the asker it is an ordinary 404.
         _refused(user, f"program {slug!r} is not one of the user's agencies'")
         raise Http404
-    if (
-        admin
-        and not staff_programs(user, roles=(StaffMembership.Role.ADMIN,))
-        .filter(pk=program.pk)
-        .exists()
-    ):
+    program.staff_role = (getattr(user, "pk", None), program_role(program, roles))
+    if admin and program.staff_role[1] != StaffMembership.Role.ADMIN:
         raise PermissionDenied
     return program
 
@@ -80,13 +101,13 @@ def staff_agency_or_404(user: object, slug: str, *, admin: bool = False) -> Agen
     A vendor gets 403; another agency's staff get 404; a reviewer asking for an admin page of
     their own agency gets 403.
     """
-    memberships = staff_agency_ids(user)
-    if not memberships:
+    roles = staff_roles(user)
+    if not roles:
         raise PermissionDenied
-    agency = Agency.objects.filter(slug=slug, pk__in=memberships).first()
+    agency = Agency.objects.filter(slug=slug, pk__in=roles).first()
     if agency is None:
         _refused(user, f"agency {slug!r} is not one of the user's")
         raise Http404
-    if admin and agency.pk not in staff_agency_ids(user, roles=(StaffMembership.Role.ADMIN,)):
+    if admin and roles[agency.pk] != StaffMembership.Role.ADMIN:
         raise PermissionDenied
     return agency

@@ -6,7 +6,9 @@ import zoneinfo
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -331,6 +333,33 @@ def test_a_second_visit_without_changes_says_nothing_changed(
 
     assert changes(response) == {}
     assert "Nothing changed since your last visit" in text(response)
+
+
+def test_a_reload_within_a_minute_that_saw_the_same_writes_nothing(
+    company: Company, vendor: User, signed_in: Client
+) -> None:
+    signed_in.get(page_url(company))
+    first = CompanyMembership.objects.get(company=company, user=vendor).matches_seen_at
+    assert first is not None
+
+    with CaptureQueriesContext(connection) as queries:
+        response = signed_in.get(page_url(company))
+
+    assert "Nothing changed since your last visit, 0" in text(response)
+    assert not [query for query in queries if query["sql"].startswith("UPDATE")]
+    assert CompanyMembership.objects.get(company=company, user=vendor).matches_seen_at == first
+
+
+def test_a_visit_a_minute_later_is_recorded_even_when_nothing_changed(
+    company: Company, vendor: User, signed_in: Client
+) -> None:
+    signed_in.get(page_url(company))
+    earlier = timezone.now() - services.SEEN_AGAIN_WITHIN
+    CompanyMembership.objects.filter(company=company, user=vendor).update(matches_seen_at=earlier)
+
+    signed_in.get(page_url(company))
+
+    assert CompanyMembership.objects.get(company=company, user=vendor).matches_seen_at > earlier
 
 
 def test_adding_a_russian_partner_shows_moscow_as_now_eligible_on_the_next_visit(

@@ -373,10 +373,10 @@ def test_the_history_page_makes_a_fixed_number_of_queries(
     url = history_url(program)
     signed_in.get(url)  # the first visit writes the session's workspace flag
 
-    # session, user; tenancy: the user's agencies (is staff?), their agencies again, the program
-    # among theirs, their admin agencies, the program among those; the history: the count, the
-    # page (with each entry's content type), the names of the stages the page's changes name.
-    with django_assert_num_queries(10):
+    # session, user; tenancy: the user's roles in their agencies, the program among theirs
+    # (their role there follows from the owner's); the history: the count, the page (with each
+    # entry's content type), the names of the stages the page's changes name.
+    with django_assert_num_queries(7):
         response = signed_in.get(url)
 
     assert response.status_code == 200
@@ -404,9 +404,9 @@ def test_the_team_history_page_makes_a_fixed_number_of_queries(
     url = team_history_url(program.owner)
     signed_in.get(url)
 
-    # session, user; tenancy: the user's agencies (staff?), the agency, their admin agencies;
-    # the history: the count, the page (with each entry's content type).
-    with django_assert_num_queries(7):
+    # session, user; tenancy: the user's roles in their agencies, the agency; the history: the
+    # count, the page (with each entry's content type).
+    with django_assert_num_queries(6):
         response = signed_in.get(url)
 
     assert len(rows(response.content.decode())) == 6

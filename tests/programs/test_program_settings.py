@@ -418,7 +418,7 @@ def test_the_page_reads_a_fixed_number_of_queries_whatever_the_stages(
     for more in (0, 4):
         for order in range(2, 2 + more):
             StageFactory(program=program, order=order, opens_at=None, closes_at=None)
-        # session, user; tenancy: staff memberships, the user's programs, admin memberships,
-        # is the program among the admin's; the stages
-        with django_assert_num_queries(8):
+        # session, user; tenancy: the user's roles in their agencies, the program among theirs
+        # (an admin of its owner); the stages
+        with django_assert_num_queries(5):
             assert client.get(url(program)).status_code == 200

@@ -259,12 +259,12 @@ def test_the_rules_page_makes_a_fixed_number_of_queries(
         )
     url = _url("list", program)
 
-    # session, user; tenancy (staff_program_or_404): the user's agencies (is staff?), the
-    # user's agencies again and the program among theirs, the user's admin agencies and whether
-    # the program is among them; the rules: criteria, groups, requirements; the sector names.
+    # session, user; tenancy (staff_program_or_404): the user's roles in their agencies, the
+    # program among theirs (an admin of its owner); the rules: criteria, groups, requirements;
+    # the sector names.
     # The first request set the session flag of the workspace link, so none is written here.
     admin_client.get(url)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(8):
         response = admin_client.get(url)
 
     assert response.status_code == 200

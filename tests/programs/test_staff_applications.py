@@ -191,12 +191,11 @@ def test_the_list_makes_a_fixed_number_of_queries(
         application = applied(f"Company {number}", program)
         reviewed(application, reviewer, admin, pilots=5, maturity=5)
 
-    # 1 the session, 2 the user, 3 whether they are staff at all, 4 their agencies, 5 the
-    # program among them, 6 the paginator's count, 7 the program's award criteria (for review
-    # weights), 8 their role in the program, 9 the program's stages (the filter's options and
-    # the rows' stage names), 10 the page of applications with companies, 11 their submitted
-    # reviews.
-    with django_assert_num_queries(11):
+    # 1 the session, 2 the user, 3 their roles in their agencies, 4 the program among them
+    # (their role there follows), 5 the paginator's count, 6 the program's award criteria (for
+    # review weights), 7 the program's stages (the filter's options and the rows' stage names),
+    # 8 the page of applications with companies, 9 their submitted reviews.
+    with django_assert_num_queries(9):
         response = signed_in.get(list_url(program))
 
     assert len(listed(response)) == applications
@@ -280,10 +279,10 @@ def test_the_csv_makes_a_fixed_number_of_queries(
     for number in range(4):
         reviewed(applied(f"Company {number}", program), reviewer, admin, pilots=5, maturity=5)
 
-    # 1 the session, 2 the user, 3 whether they are staff at all, 4 their agencies, 5 the
-    # program among them, 6 its award criteria, then while streaming: 7 the applications with
-    # companies and stages, 8 their submitted reviews (one more pair per 500 applications).
-    with django_assert_num_queries(8):
+    # 1 the session, 2 the user, 3 their roles in their agencies, 4 the program among them,
+    # 5 its award criteria, then while streaming: 6 the applications with companies and stages,
+    # 7 their submitted reviews (one more pair per 500 applications).
+    with django_assert_num_queries(7):
         response = signed_in.get(reverse("staff:applications-export", args=[program.slug]))
         lines = b"".join(response.streaming_content).decode().splitlines()
 
@@ -420,13 +419,13 @@ def test_the_application_page_makes_a_fixed_number_of_queries(
     reviewed(application, reviewer, admin, pilots=8, maturity=4)
     signed_in.get(detail_url(application))  # compiles the rules in this process
 
-    # 1 the session, 2 the user, 3 whether they are staff at all, 4 their agencies, 5 the
-    # program among them, 6 the application with company and stage, 7-11 the company's
-    # sectors, partners and documents, the history, the reviews; 12 the viewer's role, 13 the
-    # sector names for the wording, 14 the award criteria, 15 the stages, 16 the stored match,
-    # 17 the questions, 18 the staff who could still review it. (The rules are compiled once
+    # 1 the session, 2 the user, 3 their roles in their agencies, 4 the program among them
+    # (their role there follows), 5 the application with company and stage, 6-10 the company's
+    # sectors, partners and documents, the history, the reviews; 11 the sector names for the
+    # wording, 12 the award criteria, 13 the stages, 14 the stored match, 15 the questions, 16
+    # the staff who could still review it. (The rules are compiled once
     # per process and version: three more queries the first time.)
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(16):
         response = signed_in.get(detail_url(application))
 
     assert response.status_code == 200

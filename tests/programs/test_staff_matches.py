@@ -180,12 +180,12 @@ def test_the_page_makes_a_fixed_number_of_queries(
         if number % 2:
             submit(made, moscow)
 
-    # 1 the session, 2 the user, 3 whether they are staff at all, 4 their agencies, 5 the
-    # program among them, 6 every sector (the filter's options and the rows' sector names), 7
-    # the sector filtered by (its code checked), 8 the page of matches with companies,
-    # applications, recent invitations and (narrowed to a sector) the list's count, 9 which
-    # sectors the page's companies work in, 10 their role in the program.
-    with django_assert_num_queries(10):
+    # 1 the session, 2 the user, 3 their roles in their agencies, 4 the program among them
+    # (their role there follows), 5 every sector (the filter's options and the rows' sector
+    # names), 6 the sector filtered by (its code checked), 7 the page of matches with companies,
+    # applications, recent invitations and (narrowed to a sector) the list's count, 8 which
+    # sectors the page's companies work in.
+    with django_assert_num_queries(8):
         response = page(signed_in, moscow, sector="mobility")
 
     assert len(listed(response)) == companies
@@ -260,10 +260,10 @@ def test_the_whole_list_makes_a_fixed_number_of_queries(
     for number in range(companies):
         company(f"Company {number}", "eligible", 50 + number, moscow)
 
-    # 1 the session, 2 the user, 3 whether they are staff at all, 4 their agencies, 5 the
-    # program among them, 6 every sector, 7 the paginator's count, 8 the page of matches, 9 the
-    # sectors of the page's companies, 10 their role in the program.
-    with django_assert_num_queries(10):
+    # 1 the session, 2 the user, 3 their roles in their agencies, 4 the program among them
+    # (their role there follows), 5 every sector, 6 the paginator's count, 7 the page of
+    # matches, 8 the sectors of the page's companies.
+    with django_assert_num_queries(8):
         response = page(signed_in, moscow)
 
     assert len(listed(response)) == companies

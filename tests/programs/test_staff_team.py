@@ -57,8 +57,8 @@ def test_the_page_lists_the_team_in_a_fixed_number_of_queries(
         make_staff(f"reviewer{number}@taipei.example", agency, REVIEWER)
     client.force_login(admin)
 
-    # session, user, the user's agencies (twice: staff? admin?), the agency, the team
-    with django_assert_num_queries(6):
+    # session, user, the user's roles in their agencies, the agency, the team
+    with django_assert_num_queries(5):
         response = client.get(page(agency))
 
     assert response.status_code == 200

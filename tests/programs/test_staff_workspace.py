@@ -309,10 +309,10 @@ def test_the_dashboard_makes_a_fixed_number_of_queries(
         submit(make_company(f"Co {number}"), taipei)
     client.force_login(admin)
 
-    # 1 the session, 2 the user, 3 whether they are staff at all, 4 their agencies, 5 the
-    # program among them, 6 its stages, 7 the applications counted by stage and status, 8 the
-    # matches counted by eligibility and score decile, 9 the viewer's role.
-    with django_assert_num_queries(9):
+    # 1 the session, 2 the user, 3 their roles in their agencies, 4 the program among them
+    # (their role there follows), 5 its stages, 6 the applications counted by stage and status,
+    # 7 the matches counted by eligibility and score decile.
+    with django_assert_num_queries(7):
         response = client.get(dashboard_url(taipei))
 
     assert response.context["dashboard"].applications_total == 3
