@@ -293,7 +293,9 @@ class Stage(TimeStamped):
         ]
         # A program's next deadline (``selectors.next_closing``): one index probe per program
         # rather than reading its stages, for each program on a list.
-        indexes = [models.Index(fields=["program", "closes_at"], name="stage_program_closes")]
+        indexes = [
+            models.Index(fields=["program", "closes_at", "order"], name="stage_program_closes")
+        ]
 
     def __str__(self) -> str:
         return f"{self.program}: {self.name}"

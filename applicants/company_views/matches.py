@@ -17,6 +17,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
+from django.template.defaultfilters import floatformat
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString
@@ -80,6 +81,12 @@ class MatchItem:
     # The list items of its conditions and of what raises its score (``criteria_items``).
     gates: SafeString | str = ""
     awards: SafeString | str = ""
+    # The card's sentences with a value in them, worded here rather than by a
+    # ``{% blocktranslate %}`` each (the same messages): "Score 73 of 100", "Next deadline
+    # (Applications):", "About <title>".
+    score: str = ""
+    deadline_label: str = ""
+    about: str = ""
 
 
 # (language, with fixes, each criterion's words) → their list items. A program words its
@@ -177,6 +184,7 @@ def company_matches(request: HttpRequest, pk: int) -> HttpResponse:
     application_link = link_maker("companies:application", company.pk, 0)
     statuses = {status: str(label) for status, label in Application.Status.choices}
     reader = reader_zone(request.user)
+    next_deadline = _("Next deadline:")
     items = []
     for view in views:
         application = applications.get(view.program.pk)
@@ -199,6 +207,17 @@ def company_matches(request: HttpRequest, pk: int) -> HttpResponse:
                 deadline=Deadline.of(view, reader),
                 gates=criteria_items(view.gates, with_fixes=True),
                 awards=criteria_items(view.awards, with_fixes=False),
+                score=(
+                    _("Score %(score)s of 100") % {"score": floatformat(view.match.score, 0)}
+                    if view.match.score is not None
+                    else ""
+                ),
+                deadline_label=(
+                    _("Next deadline (%(stage)s):") % {"stage": view.next_stage}
+                    if view.next_stage
+                    else next_deadline
+                ),
+                about=_("About %(title)s") % {"title": view.program.title},
             )
         )
     dropped = matches.programs_by_id(changes.dropped) if changes.dropped else []

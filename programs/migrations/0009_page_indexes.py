@@ -11,6 +11,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name="stage",
-            index=models.Index(fields=["program", "closes_at"], name="stage_program_closes"),
+            index=models.Index(fields=["program", "closes_at", "order"], name="stage_program_closes"),
         ),
     ]
