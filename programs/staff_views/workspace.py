@@ -1,11 +1,15 @@
 """The workspace's home (the user's programs) and a program's dashboard."""
 
+import zoneinfo
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 
 from matchmaker.links import link_maker
 from programs import staff_dashboard, staff_selectors, team
@@ -18,15 +22,32 @@ from programs.staff_views.access import (
     staff_user,
     staff_view,
 )
+from programs.templatetags.deadlines import deadline_html, reader_zone
 
 
 @dataclass(frozen=True, slots=True)
 class ProgramCard:
-    """A program on the workspace's home, with its status's label and its dashboard's link."""
+    """A program on the workspace's home, with its status's label, its dashboard's link and
+    its next deadline as ``{% deadline %}`` writes it, under its label."""
 
     program: Program
     status: str
     url: str
+    deadline_label: str = ""
+    deadline: SafeString | str = ""
+
+
+def _card(program: Any, *, status: str, url: str, reader: zoneinfo.ZoneInfo | None) -> ProgramCard:
+    """``program`` carries the annotations of ``staff_selectors.workspace_programs``."""
+    if not program.next_deadline:
+        return ProgramCard(program=program, status=status, url=url)
+    return ProgramCard(
+        program=program,
+        status=status,
+        url=url,
+        deadline_label=_("Next deadline (%(stage)s):") % {"stage": program.next_stage},
+        deadline=deadline_html(program.next_deadline, program.owner.time_zone, reader),
+    )
 
 
 @staff_view()
@@ -41,16 +62,18 @@ def home(request: HttpRequest) -> HttpResponse:
     # they cost a good part of the page.
     statuses = {status: str(label) for status, label in Program.Status.choices}
     dashboard = link_maker("staff:dashboard", slug="0")
+    reader = reader_zone(user)
     return render(
         request,
         "staff/workspace_home.html",
         {
             "programs": programs,
             "cards": [
-                ProgramCard(
-                    program=program,
+                _card(
+                    program,
                     status=statuses.get(program.status, program.status),
                     url=dashboard(program.slug),
+                    reader=reader,
                 )
                 for program in programs
             ],
