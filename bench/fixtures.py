@@ -107,7 +107,8 @@ def machine_facts() -> str:
         cursor.execute("SHOW server_version")
         (server,) = cursor.fetchone()
     return (
-        f"machine: {os.cpu_count()} cores, PostgreSQL {server}, Python {sys.version.split()[0]}, "
+        f"machine: {os.cpu_count()} cores, PostgreSQL {server}, Python {sys.version.split()[0]} "
+        f"(from {sys.base_prefix}), "
         f"Django {version('django')}, psycopg {version('psycopg')}, Celery {version('celery')}; "
         f"load average {', '.join(f'{load:.1f}' for load in os.getloadavg())} at start"
     )

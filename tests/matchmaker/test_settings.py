@@ -98,6 +98,43 @@ def test_urls_switch_to_postgresql_and_redis():
     ]
 
 
+@pytest.mark.parametrize(
+    ("url", "env", "expected"),
+    [
+        ("postgres://app@127.0.0.1:5432/app", {}, "-c max_parallel_workers_per_gather=0"),
+        (
+            "postgres://app@127.0.0.1:5432/app",
+            {"DATABASE_PARALLEL_WORKERS": "2"},
+            "-c max_parallel_workers_per_gather=2",
+        ),
+        # Options in the URL are kept, ours added after them.
+        (
+            "postgres://app@127.0.0.1:5432/app?options=-c%20synchronous_commit%3Doff",
+            {},
+            "-c synchronous_commit=off -c max_parallel_workers_per_gather=0",
+        ),
+    ],
+)
+def test_postgresql_connections_make_no_parallel_plans_unless_asked(url, env, expected):
+    result = _django(
+        "from django.conf import settings as s; print(s.DATABASES['default']['OPTIONS'])",
+        DATABASE_URL=url,
+        **env,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == repr({"options": expected})
+
+
+def test_a_negative_number_of_parallel_workers_stops_start_up():
+    result = _django(
+        "pass", DATABASE_URL="postgres://app@127.0.0.1:5432/app", DATABASE_PARALLEL_WORKERS="-1"
+    )
+
+    assert result.returncode != 0
+    assert "DATABASE_PARALLEL_WORKERS" in result.stderr.strip().splitlines()[-1]
+
+
 def test_production_settings_pass_the_deploy_checks():
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
