@@ -41,7 +41,7 @@ worker: install
 # Tests keep their files (SQLite, broker folder, mail) apart from the running service's. Most
 # tests run on both cores; those with real workers share one broker and those driving a browser
 # are timing-sensitive, so they run on their own afterwards.
-# SLOW_MARKERS picks those of the second part (CI runs the browser ones on one database only).
+# SLOW_MARKERS picks the tests of the second part (CI: `bare_machine` ones only on SQLite).
 SLOW_MARKERS ?= integration or browser
 test: install
 	VAR_DIR=$(CURDIR)/var/test $(VENV)/bin/pytest -n 2 -m "not integration and not browser" $(PYTEST_ARGS)

@@ -16,7 +16,8 @@ from matchmaker.tasks import rescore_all_task
 from programs.models import Program, Sector
 from tests.integration.conftest import wait_until
 
-pytestmark = pytest.mark.integration
+# Also run on SQLite with the filesystem broker in CI: the bare machine's own path.
+pytestmark = [pytest.mark.integration, pytest.mark.bare_machine]
 
 SECTORS = ["mobility", "energy", "buildings", "health", "logistics", "telecom", "retail"]
 COUNTRIES = ["TW", "RU", "DE", "IL", "GB", "ES"]

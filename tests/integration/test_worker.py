@@ -2,7 +2,8 @@ import pytest
 
 from matchmaker.tasks import ping
 
-pytestmark = pytest.mark.integration
+# Also run on SQLite with the filesystem broker in CI: the bare machine's own path.
+pytestmark = [pytest.mark.integration, pytest.mark.bare_machine]
 
 
 def test_a_real_worker_consumes_tasks_from_the_configured_broker(start_worker):
