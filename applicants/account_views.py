@@ -38,7 +38,7 @@ from applicants.registration import (
     user_update_preferences,
     user_verify_email,
 )
-from programs.models import StaffMembership
+from programs.tenancy import is_staff_member
 
 # Sign-up creates the session itself; with django-axes in AUTHENTICATION_BACKENDS, login() must
 # be told which backend vouched for the user.
@@ -150,7 +150,7 @@ class AccountLoginView(LoginView):
 
     def get_default_redirect_url(self) -> str:
         """Agency staff land in their workspace, vendors on their companies."""
-        if StaffMembership.objects.filter(user=signed_in_user(self.request)).exists():
+        if is_staff_member(signed_in_user(self.request)):
             return reverse("staff:home")
         return super().get_default_redirect_url()
 

@@ -43,7 +43,7 @@ from programs.localized import localized
 from programs.models import ApplyInvitation, Program, Question, Sector, StaffMembership, Stage
 from programs.reviews import mean_review_score, program_staff_q
 from programs.selectors import Correlated, next_closing
-from programs.tenancy import staff_programs
+from programs.tenancy import program_role, staff_programs, staff_roles
 
 # What the staff's lists of matches show: companies that fit, or might once they say more.
 SHOWN_ELIGIBILITY = (Match.Eligibility.ELIGIBLE, Match.Eligibility.INCOMPLETE)
@@ -62,19 +62,12 @@ AUTO_SCORE = Case(
 
 
 def staff_role(user: User, program: Program) -> str | None:
-    """The user's strongest role in ``program``'s agencies: admin, reviewer or None (1 query,
-    none for a program ``tenancy.staff_program_or_404`` gave this user)."""
+    """The user's strongest role in ``program``'s agencies: admin, reviewer or None (none for a
+    program ``tenancy.staff_program_or_404`` gave this user, else ``tenancy.program_role``)."""
     asked: tuple[int | None, str | None] | None = getattr(program, "staff_role", None)
     if asked is not None and asked[0] == user.pk:
         return asked[1]
-    roles = set(
-        StaffMembership.objects.filter(user=user)
-        .filter(program_staff_q(program))
-        .values_list("role", flat=True)
-    )
-    if StaffMembership.Role.ADMIN in roles:
-        return StaffMembership.Role.ADMIN
-    return StaffMembership.Role.REVIEWER if roles else None
+    return program_role(program, staff_roles(user))
 
 
 # --- the workspace's home ------------------------------------------------------------------------

@@ -5,8 +5,6 @@ from dataclasses import dataclass
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.timesince import timeuntil
-from django.utils.translation import gettext as _
 
 from applicants.follows import is_following
 from applicants.models import User
@@ -16,7 +14,7 @@ from programs import selectors
 from programs.filters import ProgramFilter
 from programs.models import Program
 from programs.rules import ruleset_for, wording
-from programs.templatetags.deadlines import deadline_html, reader_zone
+from programs.templatetags.deadlines import Deadline, reader_zone
 
 PAGE_SIZE = 20
 
@@ -39,10 +37,7 @@ def program_list(request: HttpRequest) -> HttpResponse:
         program.status_name = str(statuses.get(program.status, program.status))
         program.kind_name = str(kinds.get(program.kind, program.kind))
         if program.next_deadline:
-            program.deadline = deadline_html(program.next_deadline, program.owner.time_zone, reader)
-            program.remaining = _("in %(remaining)s") % {
-                "remaining": timeuntil(program.next_deadline)
-            }
+            program.deadline = Deadline.at(program.next_deadline, program.owner.time_zone, reader)
     query = request.GET.copy()
     query.pop("page", None)
     return render(

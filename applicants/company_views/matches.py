@@ -9,7 +9,6 @@ anyone else sees. What they saw is the page's programs: a change on another page
 until that page is shown. Programs that dropped out are named on whichever page comes first.
 """
 
-import zoneinfo
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +20,6 @@ from django.template.defaultfilters import floatformat
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString
-from django.utils.timesince import timeuntil
 from django.utils.translation import gettext as _
 from django_countries import countries
 
@@ -35,31 +33,10 @@ from matchmaker.links import link_maker
 from matchmaker.outcomes import CriterionView
 from matchmaker.selectors import MatchView
 from programs.rules import wording
-from programs.templatetags.deadlines import deadline_html, reader_zone
+from programs.templatetags.deadlines import Deadline, reader_zone
 
 # Programs per page: the eligible ones first, as on one long list.
 PAGE_SIZE = 20
-
-
-@dataclass(frozen=True, slots=True)
-class Deadline:
-    """A program's next deadline as its card writes it: in the program's time zone with the
-    reader's own time beside it (``{% deadline %}``), and how long is left ("in 29 days, 23
-    hours")."""
-
-    html: SafeString
-    remaining: str
-
-    @classmethod
-    def of(cls, view: MatchView, reader: zoneinfo.ZoneInfo | None) -> "Deadline | None":
-        """What ``{% deadline %}`` and the ``timeuntil`` filter write, written here: for 20
-        cards the tags, the filters and their translations cost a third of the page."""
-        if not view.next_deadline:
-            return None
-        return cls(
-            html=deadline_html(view.next_deadline, view.program.owner.time_zone, reader),
-            remaining=_("in %(remaining)s") % {"remaining": timeuntil(view.next_deadline)},
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,10 +59,8 @@ class MatchItem:
     gates: SafeString | str = ""
     awards: SafeString | str = ""
     # The card's sentences with a value in them, worded here rather than by a
-    # ``{% blocktranslate %}`` each (the same messages): "Score 73 of 100", "Next deadline
-    # (Applications):", "About <title>".
+    # ``{% blocktranslate %}`` each (the same messages): "Score 73 of 100", "About <title>".
     score: str = ""
-    deadline_label: str = ""
     about: str = ""
 
 
@@ -184,7 +159,6 @@ def company_matches(request: HttpRequest, pk: int) -> HttpResponse:
     application_link = link_maker("companies:application", company.pk, 0)
     statuses = {status: str(label) for status, label in Application.Status.choices}
     reader = reader_zone(request.user)
-    next_deadline = _("Next deadline:")
     items = []
     for view in views:
         application = applications.get(view.program.pk)
@@ -204,18 +178,22 @@ def company_matches(request: HttpRequest, pk: int) -> HttpResponse:
                 application_status=(
                     statuses.get(application.status, application.status) if application else ""
                 ),
-                deadline=Deadline.of(view, reader),
+                deadline=(
+                    Deadline.at(
+                        view.next_deadline,
+                        view.program.owner.time_zone,
+                        reader,
+                        stage=view.next_stage,
+                    )
+                    if view.next_deadline
+                    else None
+                ),
                 gates=criteria_items(view.gates, with_fixes=True),
                 awards=criteria_items(view.awards, with_fixes=False),
                 score=(
                     _("Score %(score)s of 100") % {"score": floatformat(view.match.score, 0)}
                     if view.match.score is not None
                     else ""
-                ),
-                deadline_label=(
-                    _("Next deadline (%(stage)s):") % {"stage": view.next_stage}
-                    if view.next_stage
-                    else next_deadline
                 ),
                 about=_("About %(title)s") % {"title": view.program.title},
             )

@@ -8,8 +8,6 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.safestring import SafeString
-from django.utils.translation import gettext as _
 
 from matchmaker.links import link_maker
 from programs import staff_dashboard, staff_selectors, team
@@ -22,7 +20,7 @@ from programs.staff_views.access import (
     staff_user,
     staff_view,
 )
-from programs.templatetags.deadlines import deadline_html, reader_zone
+from programs.templatetags.deadlines import Deadline, reader_zone
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,20 +31,25 @@ class ProgramCard:
     program: Program
     status: str
     url: str
-    deadline_label: str = ""
-    deadline: SafeString | str = ""
+    deadline: Deadline | None = None
 
 
 def _card(program: Any, *, status: str, url: str, reader: zoneinfo.ZoneInfo | None) -> ProgramCard:
     """``program`` carries the annotations of ``staff_selectors.workspace_programs``."""
-    if not program.next_deadline:
-        return ProgramCard(program=program, status=status, url=url)
     return ProgramCard(
         program=program,
         status=status,
         url=url,
-        deadline_label=_("Next deadline (%(stage)s):") % {"stage": program.next_stage},
-        deadline=deadline_html(program.next_deadline, program.owner.time_zone, reader),
+        deadline=(
+            Deadline.at(
+                program.next_deadline,
+                program.owner.time_zone,
+                reader,
+                stage=program.next_stage,
+            )
+            if program.next_deadline
+            else None
+        ),
     )
 
 

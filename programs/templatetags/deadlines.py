@@ -8,12 +8,14 @@ the active language (Django's ``DATETIME_FORMAT`` of each locale).
 
 import datetime
 import zoneinfo
+from dataclasses import dataclass
 from typing import Any
 
 from django import template
 from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.timesince import timeuntil
 from django.utils.translation import gettext as _
 
 register = template.Library()
@@ -58,6 +60,37 @@ def deadline_html(
             _("your time: %(when)s") % {"when": formats.date_format(here, "DATETIME_FORMAT")},
         )
     return html
+
+
+@dataclass(frozen=True, slots=True)
+class Deadline:
+    """A program's next deadline as a card of a list writes it: its label ("Next deadline
+    (Applications):"), the moment as ``{% deadline %}`` writes it, and how long is left ("in 29
+    days, 23 hours"). Written in the view: for a list of cards, the tags, filters and
+    translations of each card cost a sixth to a third of the page."""
+
+    label: str
+    html: SafeString
+    remaining: str
+
+    @classmethod
+    def at(
+        cls,
+        moment: datetime.datetime,
+        zone_name: str,
+        reader: zoneinfo.ZoneInfo | None,
+        *,
+        stage: str | None = None,
+    ) -> "Deadline":
+        """``moment`` in the program's zone ``zone_name`` for ``reader`` (``reader_zone``); the
+        label names ``stage``, the stage closing then, when given."""
+        return cls(
+            label=(
+                _("Next deadline (%(stage)s):") % {"stage": stage} if stage else _("Next deadline:")
+            ),
+            html=deadline_html(moment, zone_name, reader),
+            remaining=_("in %(remaining)s") % {"remaining": timeuntil(moment)},
+        )
 
 
 @register.simple_tag(takes_context=True)
