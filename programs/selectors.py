@@ -36,7 +36,8 @@ def program_catalog(*, now: datetime.datetime | None = None) -> QuerySet[Program
     """Published programs for the public list: open ones first, soonest upcoming deadline first.
 
     ``next_deadline`` is the earliest stage closing after ``now``; programs without one come last.
-    Queries when iterated: the programs, their sectors, their buyer agencies.
+    Queries when iterated: the programs, their sectors, their buyer agencies (as the lists
+    ``sector_list`` and ``buyer_list``).
     """
     now = now or timezone.now()
     next_closing = Stage.objects.filter(program=OuterRef("pk"), closes_at__gt=now).order_by(
@@ -45,10 +46,7 @@ def program_catalog(*, now: datetime.datetime | None = None) -> QuerySet[Program
     return (
         Program.objects.published()
         .select_related("owner")
-        .prefetch_related(
-            Prefetch("sectors", queryset=Sector.objects.order_by("name")),
-            Prefetch("buyers", queryset=Agency.objects.order_by("name")),
-        )
+        .prefetch_related(*_listed_relations())
         .annotate(next_deadline=Subquery(next_closing.values("closes_at")[:1]))
         .annotate(
             status_rank=Case(
@@ -59,6 +57,16 @@ def program_catalog(*, now: datetime.datetime | None = None) -> QuerySet[Program
         )
         .order_by("status_rank", F("next_deadline").asc(nulls_last=True), localized("title"))
     )
+
+
+def _listed_relations() -> list[Prefetch[str]]:
+    """A program's sectors and buyer agencies, by name, as plain lists (``sector_list``,
+    ``buyer_list``): a list of rows instead of a related manager, and its queryset, per program
+    and per read."""
+    return [
+        Prefetch("sectors", queryset=Sector.objects.order_by("name"), to_attr="sector_list"),
+        Prefetch("buyers", queryset=Agency.objects.order_by("name"), to_attr="buyer_list"),
+    ]
 
 
 def _rules_prefetch() -> Prefetch[str]:
@@ -83,11 +91,11 @@ def program_with_rules(*, queryset: QuerySet[Program] | None = None) -> QuerySet
 
 def program_detail(*, slug: str) -> Program:
     """One published program with everything its page and API show, in 8 queries: program with
-    owner, criteria, groups, requirements, buyers, sectors, stages, challenges with sector.
+    owner, criteria, groups, requirements, buyers and sectors (``buyer_list``, ``sector_list``),
+    stages, challenges with sector.
     """
     queryset = program_with_rules(queryset=Program.objects.published()).prefetch_related(
-        Prefetch("buyers", queryset=Agency.objects.order_by("name")),
-        Prefetch("sectors", queryset=Sector.objects.order_by("name")),
+        *_listed_relations(),
         Prefetch("stages", queryset=Stage.objects.order_by("order")),
         Prefetch("challenges", queryset=Challenge.objects.select_related("sector")),
     )

@@ -204,8 +204,8 @@ NEXT_DEADLINE_HELP = _(
 class ProgramSerializer(serializers.ModelSerializer[Program]):
     """A published program of a city agency, as the catalog lists it."""
 
-    # Expects a program from program_catalog(): owner joined, sectors and buyers prefetched,
-    # next_deadline annotated. Anything else costs queries per program.
+    # Expects a program from program_catalog() or program_detail(): owner joined, sectors and
+    # buyers prefetched as lists, next_deadline annotated. Anything else costs queries per program.
 
     kind = EnumField(enum_name="ProgramKind", choices=Program.Kind.choices, read_only=True)
     intake = EnumField(enum_name="ProgramIntake", choices=Program.Intake.choices, read_only=True)
@@ -216,9 +216,12 @@ class ProgramSerializer(serializers.ModelSerializer[Program]):
     )
     owner = AgencySerializer(read_only=True)
     buyers = AgencySerializer(
-        many=True, read_only=True, help_text=_("Agencies that run the program with the owner.")
+        source="buyer_list",
+        many=True,
+        read_only=True,
+        help_text=_("Agencies that run the program with the owner."),
     )
-    sectors = SectorSerializer(many=True, read_only=True)
+    sectors = SectorSerializer(source="sector_list", many=True, read_only=True)
     budget = BudgetSerializer(source="*", read_only=True, allow_null=True)
     languages = serializers.ListField(
         child=serializers.CharField(),

@@ -31,9 +31,7 @@ def program_list(request: HttpRequest) -> HttpResponse:
     program_link = link_maker("programs:detail", slug="0")
     for program in page:
         program.url = program_link(program.slug)
-        # Lists of the prefetched rows, read once each (a related manager per read otherwise).
-        program.sector_list = list(program.sectors.all())
-        program.buyer_count = len(program.buyers.all())
+        program.buyer_count = len(program.buyer_list)
         program.status_name = str(statuses.get(program.status, program.status))
         program.kind_name = str(kinds.get(program.kind, program.kind))
         if program.next_deadline:
