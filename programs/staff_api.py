@@ -29,7 +29,7 @@ from programs.models import Program
 from programs.reviews import criterion_weights, review_criteria
 from programs.serializers import EnumField, ErrorSerializer, LocalDateTimeField
 from programs.staff_filters import StaffApplicationFilter, StaffMatchFilter
-from programs.tenancy import is_staff_member, staff_program_or_404
+from programs.tenancy import staff_program_or_404, staff_roles
 
 # Token first: an anonymous request gets 401 with "WWW-Authenticate: Token", not a bare 403.
 _AUTHENTICATION = [TokenAuthentication, SessionAuthentication]
@@ -41,7 +41,9 @@ class IsStaffMember(BasePermission):
     message = _("Only the staff of a city agency may use this endpoint.")
 
     def has_permission(self, request: Request, view: APIView) -> bool:
-        return is_staff_member(request.user)
+        # Kept on the view: a program's endpoint needs them again to find the program.
+        view.staff_roles = staff_roles(request.user)  # type: ignore[attr-defined]
+        return bool(view.staff_roles)  # type: ignore[attr-defined]
 
 
 class StaffFilterBackend(DjangoFilterBackend):
@@ -205,7 +207,9 @@ class _ProgramListView(generics.GenericAPIView[Any]):
     program: Program
 
     def program_or_404(self) -> Program:
-        self.program = staff_program_or_404(self.request.user, self.kwargs["slug"])
+        self.program = staff_program_or_404(
+            self.request.user, self.kwargs["slug"], roles=getattr(self, "staff_roles", None)
+        )
         return self.program
 
     def get_serializer_context(self) -> dict[str, Any]:

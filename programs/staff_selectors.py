@@ -102,15 +102,16 @@ _MATCHES = """COALESCE((
 ), 0)"""
 
 
-def workspace_programs(user: User, *, now: datetime.datetime) -> QuerySet[Program]:
+def workspace_programs(
+    user: User, *, now: datetime.datetime, memberships: Mapping[int, str] | None = None
+) -> QuerySet[Program]:
     """The user's programs by title, each with its owner, the user's role (``is_admin``), how
     many applications are in progress and submitted in all, how many companies fit, and the next
-    deadline. Two queries: the user's agencies, then the programs.
+    deadline. Two queries: the user's agencies (unless ``memberships``, the user's
+    ``staff_roles``, are given), then the programs.
     """
     return (
-        # Not staff_programs() itself: its DISTINCT would take every annotation below into the
-        # rows to compare, computing the counts of every program before a page is cut.
-        Program.objects.filter(pk__in=staff_programs(user).values("pk"))
+        staff_programs(user, memberships=memberships)
         .select_related("owner")
         .annotate(
             is_admin=Correlated(
@@ -134,9 +135,13 @@ def workspace_programs(user: User, *, now: datetime.datetime) -> QuerySet[Progra
     )
 
 
-def reviews_waiting(user: User) -> int:
+def reviews_waiting(user: User, *, memberships: Mapping[int, str] | None = None) -> int:
     """How many reviews assigned to ``user`` wait for a score, in programs they still staff."""
-    return reviewer_reviews(user).filter(status=Review.Status.ASSIGNED).count()
+    return (
+        reviewer_reviews(user, memberships=memberships)
+        .filter(status=Review.Status.ASSIGNED)
+        .count()
+    )
 
 
 # --- matches -------------------------------------------------------------------------------------
@@ -558,12 +563,16 @@ def reviewer_choices(program: Program, application: Application) -> QuerySet[Use
 # --- reviews -------------------------------------------------------------------------------------
 
 
-def reviewer_reviews(user: User) -> QuerySet[Review]:
+def reviewer_reviews(
+    user: User, *, memberships: Mapping[int, str] | None = None
+) -> QuerySet[Review]:
     """Reviews assigned to ``user`` in programs they still staff: waiting ones first, then the
     newest; with the application, its company, stage and program (with owner). Two queries:
-    the user's agencies, then the reviews."""
+    the user's agencies (unless ``memberships`` are given, as for ``workspace_programs``), then
+    the reviews."""
+    programs = staff_programs(user, memberships=memberships)
     return (
-        Review.objects.filter(reviewer=user, application__program__in=staff_programs(user))
+        Review.objects.filter(reviewer=user, application__program__in=programs)
         .select_related("application__company", "application__stage", "application__program__owner")
         # Not yet scored (no submitted_at) first.
         .order_by(F("submitted_at").asc(nulls_first=True), "-created_at", "-pk")

@@ -6,6 +6,8 @@ check locks the agency's admin memberships, so two admins demoting each other at
 both succeed.
 """
 
+from collections.abc import Mapping
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
@@ -25,8 +27,14 @@ def team_members(agency: Agency) -> QuerySet[StaffMembership]:
     )
 
 
-def admin_agencies(user: User) -> QuerySet[Agency]:
-    """The agencies whose team ``user`` manages."""
+def admin_agencies(user: User, *, memberships: Mapping[int, str] | None = None) -> QuerySet[Agency]:
+    """The agencies whose team ``user`` manages; ``memberships`` are the user's ``staff_roles``
+    when the caller has read them already."""
+    if memberships is not None:
+        managed = [
+            agency for agency, role in memberships.items() if role == StaffMembership.Role.ADMIN
+        ]
+        return Agency.objects.filter(pk__in=managed).order_by("name")
     return Agency.objects.filter(
         memberships__user=user, memberships__role=StaffMembership.Role.ADMIN
     ).order_by("name")

@@ -11,7 +11,7 @@ from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING, cast
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from programs.models import Agency, Program, StaffMembership
@@ -42,8 +42,16 @@ def staff_roles(user: object) -> dict[int, str]:
     )
 
 
-def staff_agency_ids(user: object, *, roles: tuple[str, ...] | None = None) -> set[int]:
-    return {agency for agency, role in staff_roles(user).items() if roles is None or role in roles}
+def staff_agency_ids(
+    user: object,
+    *,
+    roles: tuple[str, ...] | None = None,
+    memberships: Mapping[int, str] | None = None,
+) -> set[int]:
+    """The user's agencies (where their role is one of ``roles``, if given); ``memberships``
+    are the user's ``staff_roles`` when the caller has read them already."""
+    found = staff_roles(user) if memberships is None else memberships
+    return {agency for agency, role in found.items() if roles is None or role in roles}
 
 
 def is_staff_member(user: object) -> bool:
@@ -51,14 +59,24 @@ def is_staff_member(user: object) -> bool:
 
 
 def _programs_of(agencies: Collection[int]) -> QuerySet[Program]:
+    """Programs owned or bought by ``agencies``. The buyers are asked with EXISTS rather than
+    joined: a join repeats a program per buyer, and the DISTINCT that folds them back took
+    PostgreSQL longer to plan than the rest of a staff page's lookup (1.6 ms against 0.4)."""
     if not agencies:
         return Program.objects.none()
-    return Program.objects.filter(Q(owner_id__in=agencies) | Q(buyers__in=agencies)).distinct()
+    agency_ids = list(agencies)
+    bought = Program.buyers.through.objects.filter(program=OuterRef("pk"), agency__in=agency_ids)
+    return Program.objects.filter(Q(owner_id__in=agency_ids) | Exists(bought))
 
 
-def staff_programs(user: object, *, roles: tuple[str, ...] | None = None) -> QuerySet[Program]:
+def staff_programs(
+    user: object,
+    *,
+    roles: tuple[str, ...] | None = None,
+    memberships: Mapping[int, str] | None = None,
+) -> QuerySet[Program]:
     """Programs owned or bought by the user's agencies (drafts included: staff prepare them)."""
-    return _programs_of(staff_agency_ids(user, roles=roles))
+    return _programs_of(staff_agency_ids(user, roles=roles, memberships=memberships))
 
 
 def program_role(program: Program, roles: Mapping[int, str]) -> str | None:
@@ -74,14 +92,18 @@ def program_role(program: Program, roles: Mapping[int, str]) -> str | None:
     return StaffMembership.Role.REVIEWER if found else None
 
 
-def staff_program_or_404(user: object, slug: str, *, admin: bool = False) -> Program:
+def staff_program_or_404(
+    user: object, slug: str, *, admin: bool = False, roles: Mapping[int, str] | None = None
+) -> Program:
     """The program if the user is staff of one of its agencies (an admin, with ``admin``), with
     the user's role there as ``staff_role`` (``staff_selectors.staff_role`` reads it).
+    ``roles`` are the user's ``staff_roles`` when the caller has just read them.
 
     A vendor (no staff membership at all) gets 403; staff of other agencies get 404; a reviewer
     asking for an admin action on their own program gets 403.
     """
-    roles = staff_roles(user)
+    if roles is None:
+        roles = staff_roles(user)
     if not roles:
         raise PermissionDenied
     program = _programs_of(roles).select_related("owner").filter(slug=slug).first()

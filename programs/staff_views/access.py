@@ -20,7 +20,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpRespons
 from applicants.models import User
 from programs.models import Program
 from programs.staff_session import remember_staff
-from programs.tenancy import is_staff_member, staff_agency_or_404, staff_program_or_404
+from programs.tenancy import staff_agency_or_404, staff_program_or_404, staff_roles
 
 P = ParamSpec("P")
 READ = ("GET",)
@@ -32,6 +32,16 @@ def staff_user(request: HttpRequest) -> User:
     user = request.user
     assert isinstance(user, User)  # behind login_required
     return user
+
+
+def request_staff_roles(request: HttpRequest) -> dict[int, str]:
+    """The signed-in user's role in each of their agencies (``tenancy.staff_roles``), read once
+    for the request: the workspace's check and the page it guards both need them."""
+    roles: dict[int, str] | None = getattr(request, "_staff_roles", None)
+    if roles is None:
+        roles = staff_roles(request.user)
+        request._staff_roles = roles  # type: ignore[attr-defined]
+    return roles
 
 
 def _not_allowed(request: HttpRequest, methods: Collection[str]) -> HttpResponse | None:
@@ -52,7 +62,7 @@ def staff_view(
         @login_required
         @wraps(view)
         def wrapper(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponseBase:
-            if not is_staff_member(request.user):
+            if not request_staff_roles(request):
                 raise PermissionDenied
             refused = _not_allowed(request, methods)
             if refused is not None:

@@ -17,6 +17,7 @@ from programs.staff_views.access import (
     PAGE_SIZE,
     program_view,
     query_without_page,
+    request_staff_roles,
     staff_user,
     staff_view,
 )
@@ -56,9 +57,11 @@ def _card(program: Any, *, status: str, url: str, reader: zoneinfo.ZoneInfo | No
 @staff_view()
 def home(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
+    memberships = request_staff_roles(request)
     # A page of programs: their counts are computed for the programs shown only.
     page = Paginator(
-        staff_selectors.workspace_programs(user, now=timezone.now()), PAGE_SIZE
+        staff_selectors.workspace_programs(user, now=timezone.now(), memberships=memberships),
+        PAGE_SIZE,
     ).get_page(request.GET.get("page"))
     programs = list(page.object_list)
     # Worded and linked here once for the page rather than by the template card by card, where
@@ -82,8 +85,8 @@ def home(request: HttpRequest) -> HttpResponse:
             ],
             "page": page,
             "query": query_without_page(request),
-            "reviews_waiting": staff_selectors.reviews_waiting(user),
-            "admin_agencies": list(team.admin_agencies(user)),
+            "reviews_waiting": staff_selectors.reviews_waiting(user, memberships=memberships),
+            "admin_agencies": list(team.admin_agencies(user, memberships=memberships)),
         },
     )
 

@@ -196,11 +196,11 @@ def test_the_applications_make_a_fixed_number_of_queries(
     client = api(admin)
     first_stage = taipei.stages.get(order=0).pk
 
-    # 1 the token with its user, 2 whether they are staff (permission), 3 their roles in their
-    # agencies (tenancy), 4 the program among them, 5 the stage filtered by (it must be the
-    # program's), 6 the page's count, 7 the page of applications with companies and stages,
-    # 8 their submitted reviews, 9 the award criteria for the review weights.
-    with django_assert_num_queries(9):
+    # 1 the token with its user, 2 their roles in their agencies (the permission; the tenancy
+    # check reuses them), 3 the program among them, 4 the stage filtered by (it must be the
+    # program's), 5 the page's count, 6 the page of applications with companies and stages,
+    # 7 their submitted reviews, 8 the award criteria for the review weights.
+    with django_assert_num_queries(8):
         response = client.get(applications(), {"stage": first_stage})
 
     assert response.json()["count"] == count
@@ -214,10 +214,10 @@ def test_the_matches_make_a_fixed_number_of_queries(
         store_match(make_company(f"Co {number}", score=False), taipei, "eligible", 50)
     client = api(admin)
 
-    # 1 the token with its user, 2 whether they are staff (permission), 3 their roles in their
-    # agencies (tenancy), 4 the program among them, 5 the page's count, 6 the page of matches
-    # with companies, applications and invitations, 7 the companies' sectors.
-    with django_assert_num_queries(7):
+    # 1 the token with its user, 2 their roles in their agencies (the permission; the tenancy
+    # check reuses them), 3 the program among them, 4 the page's count, 5 the page of matches
+    # with companies, applications and invitations, 6 the companies' sectors.
+    with django_assert_num_queries(6):
         response = client.get(matches())
 
     assert response.json()["count"] == count

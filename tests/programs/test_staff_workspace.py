@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from applicants.models import Application, User
-from programs.models import Program, StaffMembership, Stage
+from programs.models import Agency, Program, StaffMembership, Stage
 from programs.reviews import review_assign
 from programs.staff_dashboard import program_dashboard
 from programs.staff_views.workspace import histogram_chart
@@ -66,6 +66,20 @@ def test_a_buyer_agencys_staff_sees_the_joint_program(client: Client, demo: None
     ]
 
 
+def test_home_links_the_teams_the_user_manages_only(
+    client: Client, taipei: Program, admin: User
+) -> None:
+    other = Agency.objects.exclude(pk=taipei.owner_id).order_by("pk").first()
+    assert other is not None
+    StaffMembership.objects.create(user=admin, agency=other, role=StaffMembership.Role.REVIEWER)
+    client.force_login(admin)
+
+    response = client.get(HOME)
+
+    assert [agency.pk for agency in response.context["admin_agencies"]] == [taipei.owner_id]
+    assert f"/staff/agencies/{other.slug}/team/" not in response.content.decode()
+
+
 def test_home_shows_the_role_counts_and_reviews_waiting(
     client: Client, taipei: Program, admin: User
 ) -> None:
@@ -90,11 +104,11 @@ def test_home_makes_a_fixed_number_of_queries(
     submit(make_company("Curb Co"), taipei)
     client.force_login(admin)
 
-    # 1 the session, 2 the user, 3 whether they are staff at all, 4 their agencies, 5 how many
-    # programs they have (the pages), 6 the page's programs with their counts, role and next
-    # deadline, 7 their agencies again, 8 the reviews waiting for them and 9 the agencies whose
-    # team they manage.
-    with django_assert_num_queries(9):
+    # 1 the session, 2 the user, 3 their roles in their agencies (whether they are staff at all,
+    # read once for the page), 4 how many programs they have (the pages), 5 the page's programs
+    # with their counts, role and next deadline, 6 the reviews waiting for them and 7 the
+    # agencies whose team they manage.
+    with django_assert_num_queries(7):
         response = client.get(HOME)
 
     assert len(response.context["programs"]) == 2
@@ -111,7 +125,7 @@ def test_home_shows_the_programs_a_page_at_a_time_each_with_its_counts(
     client.force_login(admin)
 
     first = client.get(HOME)
-    with django_assert_num_queries(9):  # the same queries on every page
+    with django_assert_num_queries(7):  # the same queries on every page
         second = client.get(HOME, {"page": 2})
 
     assert [p.slug for p in first.context["programs"]] == [f"extra-{n:02}" for n in range(25)]
