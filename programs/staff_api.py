@@ -171,7 +171,7 @@ class StaffMatchSerializer(serializers.Serializer[Any]):
     )
 
     def get_sectors(self, match: Match) -> list[str]:
-        return [sector.code for sector in match.company.sectors.all()]
+        return [sector.code for sector in match.company.sector_list]
 
 
 # --- endpoints -----------------------------------------------------------------------------------

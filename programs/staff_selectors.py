@@ -220,13 +220,18 @@ def sorted_in_full(matches: QuerySet[Match]) -> QuerySet[Match]:
 
 
 def program_matches(program: Program, *, now: datetime.datetime) -> QuerySet[Match]:
-    """``program_match_list`` with each match's company and its sectors. Two queries when
-    iterated: the matches with their companies, and the companies' sectors."""
+    """``program_match_list`` with each match's company and its sectors' codes, by name, as
+    the list ``company.sector_list``. Two queries when iterated: the matches with their
+    companies, and the companies' sectors."""
     return (
         program_match_list(program, now=now)
         .select_related("company")
         .prefetch_related(
-            Prefetch("company__sectors", queryset=Sector.objects.order_by("name")),
+            Prefetch(
+                "company__sectors",
+                queryset=Sector.objects.only("code").order_by("name"),
+                to_attr="sector_list",
+            ),
         )
     )
 
