@@ -171,7 +171,8 @@ class StaffMatchSerializer(serializers.Serializer[Any]):
     )
 
     def get_sectors(self, match: Match) -> list[str]:
-        return [sector.code for sector in match.company.sector_list]
+        # Prefetched by staff_selectors.program_matches (to_attr).
+        return [sector.code for sector in match.company.sector_list]  # type: ignore[attr-defined]
 
 
 # --- endpoints -----------------------------------------------------------------------------------
