@@ -17,3 +17,15 @@ def localized(field: str) -> Coalesce:
     order = resolution_order(language, dict(settings.MODELTRANSLATION_FALLBACK_LANGUAGES))
     columns = [NullIf(F(build_localized_fieldname(field, code)), Value("")) for code in order]
     return Coalesce(*columns, Value(""), output_field=CharField())
+
+
+def with_translations(*fields: str) -> list[str]:
+    """``fields`` with the columns of every translation of each, for ``QuerySet.only()`` across
+    a relation (``"program__title"``), where django-modeltranslation does not add them: reading
+    the field on an instance falls back through them, and a missing one is a query per row."""
+    languages = [code for code, _name in settings.LANGUAGES]
+    return [
+        name
+        for field in fields
+        for name in (field, *(build_localized_fieldname(field, code) for code in languages))
+    ]

@@ -30,10 +30,24 @@ from applicants.progress import profile_progress
 from matchmaker import selectors as matches
 from matchmaker.changes import Change, ChangeKind, MatchChanges, Standing, compare
 from matchmaker.links import link_maker
+from matchmaker.models import Match
 from matchmaker.outcomes import CriterionView
 from matchmaker.selectors import MatchView
+from programs.localized import with_translations
 from programs.rules import wording
 from programs.templatetags.deadlines import Deadline, reader_zone
+
+# What the cards read of a match, its program and the program's owner: the programs' and
+# agencies' other columns (every translation of their summaries and descriptions, budgets,
+# settings) cost more to load and build than the rest of the query.
+SHOWN_FIELDS = (
+    *(field.name for field in Match._meta.concrete_fields),
+    "program__slug",
+    "program__rules_version",
+    "program__owner",
+    "program__owner__time_zone",
+    *with_translations("program__title", "program__owner__name", "program__owner__city"),
+)
 
 # Programs per page: the eligible ones first, as on one long list.
 PAGE_SIZE = 20
@@ -133,7 +147,9 @@ def company_matches(request: HttpRequest, pk: int) -> HttpResponse:
     last_seen_at = membership.matches_seen_at  # None on a first visit
     page = Paginator(list(current), PAGE_SIZE).get_page(request.GET.get("page"))
     views = matches.match_views(
-        matches.company_match_rows(company, now=now).filter(program_id__in=page.object_list),
+        matches.company_match_rows(company, now=now)
+        .filter(program_id__in=page.object_list)
+        .only(*SHOWN_FIELDS),
         company=company,
         wording=wording(),
     )
