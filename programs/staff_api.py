@@ -209,7 +209,7 @@ class _ProgramListView(generics.GenericAPIView[Any]):
 
     def program_or_404(self) -> Program:
         self.program = staff_program_or_404(
-            self.request.user, self.kwargs["slug"], roles=getattr(self, "staff_roles", None)
+            self.request.user, self.kwargs["slug"], memberships=getattr(self, "staff_roles", None)
         )
         return self.program
 

@@ -93,17 +93,16 @@ def program_role(program: Program, roles: Mapping[int, str]) -> str | None:
 
 
 def staff_program_or_404(
-    user: object, slug: str, *, admin: bool = False, roles: Mapping[int, str] | None = None
+    user: object, slug: str, *, admin: bool = False, memberships: Mapping[int, str] | None = None
 ) -> Program:
     """The program if the user is staff of one of its agencies (an admin, with ``admin``), with
     the user's role there as ``staff_role`` (``staff_selectors.staff_role`` reads it).
-    ``roles`` are the user's ``staff_roles`` when the caller has just read them.
+    ``memberships`` are the user's ``staff_roles`` when the caller has just read them.
 
     A vendor (no staff membership at all) gets 403; staff of other agencies get 404; a reviewer
     asking for an admin action on their own program gets 403.
     """
-    if roles is None:
-        roles = staff_roles(user)
+    roles = staff_roles(user) if memberships is None else memberships
     if not roles:
         raise PermissionDenied
     # Found by slug alone, then the user's role in it decides: the same queries as asking for
