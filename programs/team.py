@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from applicants.models import User
 from programs.audit import record_update
 from programs.models import Agency, StaffMembership
+from programs.tenancy import staff_agency_ids
 
 
 def team_members(agency: Agency) -> QuerySet[StaffMembership]:
@@ -30,14 +31,8 @@ def team_members(agency: Agency) -> QuerySet[StaffMembership]:
 def admin_agencies(user: User, *, memberships: Mapping[int, str] | None = None) -> QuerySet[Agency]:
     """The agencies whose team ``user`` manages; ``memberships`` are the user's ``staff_roles``
     when the caller has read them already."""
-    if memberships is not None:
-        managed = [
-            agency for agency, role in memberships.items() if role == StaffMembership.Role.ADMIN
-        ]
-        return Agency.objects.filter(pk__in=managed).order_by("name")
-    return Agency.objects.filter(
-        memberships__user=user, memberships__role=StaffMembership.Role.ADMIN
-    ).order_by("name")
+    managed = staff_agency_ids(user, roles=(StaffMembership.Role.ADMIN,), memberships=memberships)
+    return Agency.objects.filter(pk__in=managed).order_by("name")
 
 
 def _keeps_an_admin(agency: Agency, *, leaving: StaffMembership) -> None:
