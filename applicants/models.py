@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 
 from programs.models import validate_time_zone
@@ -319,8 +320,9 @@ class PartnershipRequest(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting for an answer")
-        ACCEPTED = "accepted", _("Accepted")
-        DECLINED = "declined", _("Declined")
+        # A request's word, not an application's: Russian says it with another ending.
+        ACCEPTED = "accepted", pgettext_lazy("partnership request", "Accepted")
+        DECLINED = "declined", pgettext_lazy("partnership request", "Declined")
 
     from_company = models.ForeignKey(
         Company,

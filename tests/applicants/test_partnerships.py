@@ -10,10 +10,17 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from applicants import selectors, services
-from applicants.models import Company, CompanyMembership, Partner, PartnershipRequest, User
+from applicants.models import (
+    Application,
+    Company,
+    CompanyMembership,
+    Partner,
+    PartnershipRequest,
+    User,
+)
 from matchmaker.models import Match
 from matchmaker.services import companies_score
 from programs.models import Program, Sector
@@ -493,6 +500,15 @@ def test_declining_records_the_answer_and_adds_no_partner(
     assert (partnership.status, partnership.responded_by) == ("declined", russian_owner)
     assert not Partner.objects.exists()
     assert Company.objects.get(pk=company.pk).profile_version == version
+
+
+def test_a_requests_status_is_worded_for_a_request_not_an_application() -> None:
+    # Russian words a declined request (запрос) and a declined application (заявка) with
+    # different endings; one message for both gave the request the application's.
+    with translation.override("ru"):
+        assert str(PartnershipRequest.Status.DECLINED.label) == "Отклонён"
+        assert str(PartnershipRequest.Status.ACCEPTED.label) == "Принят"
+        assert str(Application.Status.DECLINED.label) == "Отклонена"
 
 
 def test_an_answered_request_cannot_be_answered_again(
