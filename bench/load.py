@@ -238,7 +238,7 @@ def _actors(args: argparse.Namespace) -> Actors:
     from django.db.models import Count
     from django.utils import timezone
 
-    from applicants.models import Company, CompanyMembership, User
+    from applicants.models import Application, Company, CompanyMembership, User
     from applicants.services import api_token_issue
     from matchmaker.models import Match
     from programs.models import Agency, Program, StaffMembership
@@ -292,7 +292,7 @@ def _actors(args: argparse.Namespace) -> Actors:
         .order_by("company_id")
         .values_list("company_id", flat=True)[: args.applications]
     )
-    applications = _applications(program, applicants, staff=staff, creator=None, now=now)
+    _applications(program, applicants, staff=staff, creator=None, now=now)
     for program_of_vendor in Program.objects.filter(
         pk__in=Match.objects.filter(company=company, eligibility=Match.Eligibility.ELIGIBLE)
         .order_by("program_id")
@@ -308,7 +308,8 @@ def _actors(args: argparse.Namespace) -> Actors:
         director=director,
         program=program,
         programs_of_staff=Program.objects.filter(owner_id=program.owner_id).count(),
-        applications=applications,
+        # Counted as a kept fill counts them: the vendor's company may have applied here too.
+        applications=Application.objects.filter(program=program).count(),
     )
 
 
