@@ -1,6 +1,5 @@
 """Forms of the account pages. They validate; the services in ``registration`` save."""
 
-import zoneinfo
 from functools import cache
 from typing import Any
 
@@ -15,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
 from applicants.models import User
-from programs.models import validate_time_zone
+from programs.models import known_time_zones, validate_time_zone
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -132,7 +131,7 @@ class SignUpForm(forms.Form):
 
 @cache
 def time_zone_choices() -> list[tuple[str, str]]:
-    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+    return [(name, name.replace("_", " ")) for name in sorted(known_time_zones())]
 
 
 def language_choices() -> list[tuple[str, str]]:
