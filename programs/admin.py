@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.db import models
 from django.db.models import QuerySet
 from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest
@@ -32,6 +33,12 @@ from programs.models import (
 from programs.rules import fact_choices, operator_choices
 from programs.services import program_bump_rules_version
 
+# A web address typed without a scheme is taken as https://, as on the staff's and vendors'
+# forms (and Django 6.0's default).
+HTTPS_URL_FIELDS: dict[type[models.Field[Any, Any]], dict[str, Any]] = {
+    models.URLField: {"assume_scheme": "https"}
+}
+
 
 @admin.register(Sector)
 class SectorAdmin(TranslationAdmin[Sector]):
@@ -52,6 +59,7 @@ class AgencyAdmin(TranslationAdmin[Agency]):
     search_fields = ["name", "city", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [StaffMembershipInline]
+    formfield_overrides = HTTPS_URL_FIELDS
 
 
 class StageInline(TranslationTabularInline[Stage, Program]):
@@ -102,6 +110,7 @@ class ProgramAdmin(RulesChangeAdminMixin, TranslationAdmin[Program]):
     prepopulated_fields = {"slug": ["title"]}
     filter_horizontal = ["buyers", "sectors"]
     readonly_fields = ["rules_version"]
+    formfield_overrides = HTTPS_URL_FIELDS
     inlines = [StageInline, ChallengeInline, CriterionInline]
     rule_fields = frozenset({"status"})
 
