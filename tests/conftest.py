@@ -5,6 +5,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from programs.selectors import clear_compiled_cache
+from tests import demo_data
 from tests.outbox import sent_mail  # noqa: F401  (a fixture: mail as the outbox sends it)
 from tests.smtp import smtp_server, smtp_settings  # noqa: F401  (fixtures: an SMTP server)
 
@@ -40,12 +41,20 @@ def default_sectors(db: None) -> None:
         Sector.objects.get_or_create(code=code, defaults={"name": name})
 
 
+@pytest.fixture(scope="session")
+def _demo_recording(django_db_setup: None, django_db_blocker: Any) -> demo_data.Recording | None:
+    with django_db_blocker.unblock():
+        return demo_data.record()
+
+
 @pytest.fixture
-def demo(db: None) -> None:
-    """The demo programs of DESIGN §7, loaded as ``manage.py load_demo`` loads them."""
+def demo(db: None, _demo_recording: demo_data.Recording | None) -> None:
+    """The demo programs of DESIGN §7, as ``manage.py load_demo`` loads them: its rows copied
+    where that gives the same (``tests/demo_data.py``), else loaded by it."""
     from django.core.management import call_command
 
-    call_command("load_demo", verbosity=0)
+    if not demo_data.copy(_demo_recording):
+        call_command("load_demo", verbosity=0)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
