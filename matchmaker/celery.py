@@ -13,13 +13,18 @@ app.autodiscover_tasks()
 
 
 @app.on_after_configure.connect
-def _create_filesystem_broker_folders(sender: Celery, **kwargs: object) -> None:
-    # kombu's filesystem transport (the embedded broker of a bare machine) needs its folders.
+def _create_folders(sender: Celery, **kwargs: object) -> None:
+    # kombu's filesystem transport (the embedded broker of a bare machine) needs its folders,
+    # and beat the folder of its schedule file (under VAR_DIR, which a production host that
+    # keeps nothing else there has no reason to have made).
+    folders = [Path(sender.conf.beat_schedule_filename).parent]
     if str(sender.conf.broker_url).startswith("filesystem://"):
         options = sender.conf.broker_transport_options
         for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
             if options.get(key):
-                Path(options[key]).mkdir(parents=True, exist_ok=True)
+                folders.append(Path(options[key]))
+    for folder in folders:
+        folder.mkdir(parents=True, exist_ok=True)
 
 
 def _register_heartbeat() -> None:
