@@ -33,8 +33,8 @@ from programs.models import (
 from programs.rules import fact_choices, operator_choices
 from programs.services import program_bump_rules_version
 
-# A web address typed without a scheme is taken as https://, as on the staff's and vendors'
-# forms (and Django 6.0's default).
+# A web address typed without a scheme is taken as https://, as on the company forms (and
+# Django 6.0's default).
 HTTPS_URL_FIELDS: dict[type[models.Field[Any, Any]], dict[str, Any]] = {
     models.URLField: {"assume_scheme": "https"}
 }
