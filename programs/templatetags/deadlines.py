@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import template
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.timesince import timeuntil
@@ -30,6 +30,14 @@ def reader_zone(user: Any) -> zoneinfo.ZoneInfo | None:
         return None
 
 
+# (language, moment, program's zone, reader's zone, show_zone) → its HTML, written once per
+# process: lists of cards format the same few deadlines in two time zones on every view, a
+# twelfth of the catalog's Python function calls and a twentieth of My matches'. (Nothing else
+# changes what it writes; how long is left is not part of it.)
+_deadline_html: dict[tuple[Any, ...], SafeString] = {}
+_DEADLINE_HTML_SIZE = 4096
+
+
 def deadline_html(
     moment: datetime.datetime,
     zone_name: str,
@@ -39,6 +47,22 @@ def deadline_html(
 ) -> SafeString:
     """``moment`` in the program's zone ``zone_name``, with the reader's own time beside it:
     ``reader``'s when known, else the browser's (``local_time.js``)."""
+    key = (translation.get_language(), moment, zone_name, reader, show_zone)
+    html = _deadline_html.get(key)
+    if html is None:
+        if len(_deadline_html) >= _DEADLINE_HTML_SIZE:
+            _deadline_html.clear()
+        html = _deadline_html[key] = _written(moment, zone_name, reader, show_zone=show_zone)
+    return html
+
+
+def _written(
+    moment: datetime.datetime,
+    zone_name: str,
+    reader: zoneinfo.ZoneInfo | None,
+    *,
+    show_zone: bool,
+) -> SafeString:
     zone = zoneinfo.ZoneInfo(zone_name)
     there = timezone.localtime(moment, zone)
     text = formats.date_format(there, "DATETIME_FORMAT")

@@ -55,3 +55,15 @@ def test_the_format_follows_the_language(language: str, expected: str) -> None:
 
 def test_no_moment_renders_nothing() -> None:
     assert Template("{% load deadlines %}{% deadline None 'UTC' %}").render(Context()) == ""
+
+
+def test_a_deadline_written_once_a_process_is_its_own_for_each_language_zone_and_reader() -> None:
+    taipei, moscow = UserFactory(time_zone="Asia/Taipei"), UserFactory(time_zone="Europe/Moscow")
+
+    first = render(taipei)
+
+    assert render(taipei) == first
+    assert "your time" not in render(moscow)
+    assert "(ваше время: 4 декабря 2026 г. 23:00)" in render(taipei, language="ru")
+    assert "Dec. 4, 2026, 11 p.m. (Asia/Taipei)" in render(moscow, zone="Asia/Taipei")
+    assert "data-zone" in render() and "data-zone" not in first
