@@ -168,10 +168,10 @@ def _spread_programs(program_ids: Sequence[int], agencies: int) -> None:
 
 def _applications(
     program: Any, company_ids: Sequence[int], *, staff: Any, creator: Any, now: Any
-) -> int:
+) -> None:
     """Submitted applications of ``company_ids`` to ``program`` at its first stage, with the
     engine's verdict copied from their stored matches; every other one declined, every second
-    one reviewed by ``staff``. Returns how many."""
+    one reviewed by ``staff``."""
     from applicants.models import Application, Review
     from matchmaker.models import Match
     from programs.models import Stage
@@ -218,7 +218,6 @@ def _applications(
         for index, application in enumerate(applications)
         if index % 2 == 0
     )
-    return len(applications)
 
 
 @dataclass
