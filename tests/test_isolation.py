@@ -50,7 +50,14 @@ from tests.factories import AgencyFactory, ProgramFactory, StageFactory, add_cri
 from tests.staff import make_company, make_staff, owner_of
 from tests.staff import submit as staff_submit
 from tests.urlconf import Route, all_routes
-from tests.vendors import TINY_PDF, Vendor, database_snapshot, make_user, make_vendor
+from tests.vendors import (
+    TINY_PDF,
+    Vendor,
+    changed_tables,
+    database_snapshot,
+    make_user,
+    make_vendor,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -290,8 +297,9 @@ def check_refused(name: str, world: World, intruder: User, path: str) -> list[st
     for method in METHODS:
         before = database_snapshot()
         status = send(client, method, path, api=api).status_code
-        if database_snapshot() != before:
-            problems.append(f"{method} changed the database")
+        after = database_snapshot()
+        if after != before:
+            problems.append(f"{method} changed the database: {changed_tables(before, after)}")
         if status == 405:
             # Only where nobody may use the method: the rightful user is told the same.
             rightful = client_for(rightful_user(name, world), api=api)
@@ -357,8 +365,9 @@ def test_anonymous_clients_are_sent_to_sign_in_and_change_nothing(world: World, 
     for method in METHODS:
         before = database_snapshot()
         response = send(client, method, path, api=api)
-        if database_snapshot() != before:
-            problems.append(f"{method} changed the database")
+        after = database_snapshot()
+        if after != before:
+            problems.append(f"{method} changed the database: {changed_tables(before, after)}")
         if api and response.status_code != 401:
             problems.append(f"{method} answered {response.status_code}, not 401")
         if not api and not (
@@ -683,8 +692,9 @@ def check_staff_route(
     for method in METHODS:
         before = staff_snapshot()
         response = staff_send(client, method, path, api=api, body=body)
-        if staff_snapshot() != before:
-            problems.append(f"{method} changed the database")
+        after = staff_snapshot()
+        if after != before:
+            problems.append(f"{method} changed the database: {changed_tables(before, after)}")
         if mail.outbox:
             problems.append(f"{method} sent mail")
         status = response.status_code

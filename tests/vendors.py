@@ -90,3 +90,15 @@ def database_snapshot() -> dict[str, list[dict[str, Any]]]:
     return {
         model._meta.label: list(model._default_manager.order_by("pk").values()) for model in models
     }
+
+
+def changed_tables(before: dict[str, list[dict[str, Any]]], after: dict[str, Any]) -> str:
+    """The tables whose rows differ between two snapshots, and the first row that does: what a
+    failing "changed the database" names."""
+    changes = []
+    for label in sorted(set(before) | set(after)):
+        old, new = before.get(label, []), after.get(label, [])
+        if old != new:
+            first = next((pair for pair in zip(old, new, strict=False) if pair[0] != pair[1]), None)
+            changes.append(f"{label} ({len(old)} -> {len(new)} rows; first change {first})")
+    return "; ".join(changes)
