@@ -2,6 +2,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from programs.selectors import clear_compiled_cache
@@ -14,6 +15,15 @@ from tests.smtp import smtp_server, smtp_settings  # noqa: F401  (fixtures: an S
 def _fast_password_hashing(settings: Any) -> None:
     # A production-strength hash takes most of a second; tests need no secrecy.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    # A request activates its language in the thread and leaves it active after the response:
+    # each test starts in the site's default, whatever the test before it on this worker asked.
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

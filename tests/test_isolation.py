@@ -31,6 +31,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.shortcuts import resolve_url
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from applicants.applications import application_start
@@ -57,6 +58,7 @@ from tests.vendors import (
     database_snapshot,
     make_user,
     make_vendor,
+    table_rows,
 )
 
 pytestmark = pytest.mark.django_db
@@ -634,13 +636,18 @@ def staff_snapshot() -> dict[str, list[dict[str, Any]]]:
         *apps.get_app_config("programs").get_models(),
         *apps.get_app_config("matchmaker").get_models(),
     ]
-    return {
-        **database_snapshot(),
-        **{
-            model._meta.label: list(model._default_manager.order_by("pk").values())
-            for model in models
-        },
-    }
+    return {**database_snapshot(), **table_rows(models)}
+
+
+def test_a_snapshot_reads_the_same_rows_whatever_the_active_language(
+    staff_world: StaffWorld,
+) -> None:
+    # A request leaves its language active; a snapshot taken before it must not differ from one
+    # taken after only because of that.
+    with translation.override("ru"):
+        in_russian = staff_snapshot()
+
+    assert staff_snapshot() == in_russian
 
 
 def staff_form_body(tenant: StaffTenant) -> dict[str, Any]:
