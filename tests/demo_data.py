@@ -35,7 +35,7 @@ from django.utils import timezone
 Row = tuple[Any, ...]
 
 
-def _tables() -> list[type[models.Model]]:
+def project_tables() -> list[type[models.Model]]:
     """Every table of the project (the many-to-many ones too), once each."""
     return [
         model
@@ -80,7 +80,7 @@ class Recording:
 def record() -> Recording | None:
     """Runs ``load_demo`` in a transaction rolled back, and what it changed; None where it
     deleted a row (never so far), which a copy would not repeat."""
-    tables = _tables()
+    tables = project_tables()
     today = timezone.now().date()
     added: dict[type[models.Model], list[Row]] = {}
     changed: dict[type[models.Model], list[Row]] = {}

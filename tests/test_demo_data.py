@@ -6,7 +6,6 @@ from typing import Any
 from unittest import mock
 
 import pytest
-from django.apps import apps
 from django.db import models
 from django.utils import timezone
 
@@ -18,9 +17,7 @@ from tests.factories import AgencyFactory
 
 def _counts() -> dict[str, int]:
     return {
-        model._meta.label: models.QuerySet(model).count()
-        for model in apps.get_models(include_auto_created=True)
-        if model._meta.managed and not model._meta.proxy and not model._meta.swapped
+        model._meta.label: models.QuerySet(model).count() for model in demo_data.project_tables()
     }
 
 

@@ -299,9 +299,8 @@ def check_refused(name: str, world: World, intruder: User, path: str) -> list[st
     for method in METHODS:
         before = database_snapshot()
         status = send(client, method, path, api=api).status_code
-        after = database_snapshot()
-        if after != before:
-            problems.append(f"{method} changed the database: {changed_tables(before, after)}")
+        if changes := changed_tables(before, database_snapshot()):
+            problems.append(f"{method} changed the database: {changes}")
         if status == 405:
             # Only where nobody may use the method: the rightful user is told the same.
             rightful = client_for(rightful_user(name, world), api=api)
@@ -367,9 +366,8 @@ def test_anonymous_clients_are_sent_to_sign_in_and_change_nothing(world: World, 
     for method in METHODS:
         before = database_snapshot()
         response = send(client, method, path, api=api)
-        after = database_snapshot()
-        if after != before:
-            problems.append(f"{method} changed the database: {changed_tables(before, after)}")
+        if changes := changed_tables(before, database_snapshot()):
+            problems.append(f"{method} changed the database: {changes}")
         if api and response.status_code != 401:
             problems.append(f"{method} answered {response.status_code}, not 401")
         if not api and not (
@@ -699,9 +697,8 @@ def check_staff_route(
     for method in METHODS:
         before = staff_snapshot()
         response = staff_send(client, method, path, api=api, body=body)
-        after = staff_snapshot()
-        if after != before:
-            problems.append(f"{method} changed the database: {changed_tables(before, after)}")
+        if changes := changed_tables(before, staff_snapshot()):
+            problems.append(f"{method} changed the database: {changes}")
         if mail.outbox:
             problems.append(f"{method} sent mail")
         status = response.status_code

@@ -101,7 +101,7 @@ def table_rows(models: Iterable[type[Model]]) -> dict[str, list[dict[str, Any]]]
 
 def changed_tables(before: dict[str, list[dict[str, Any]]], after: dict[str, Any]) -> str:
     """The tables whose rows differ between two snapshots, and the first row that does: what a
-    failing "changed the database" names."""
+    failing "changed the database" names; empty when nothing differs."""
     changes = []
     for label in sorted(set(before) | set(after)):
         old, new = before.get(label, []), after.get(label, [])
